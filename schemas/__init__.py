@@ -1,0 +1,1 @@
+"""Contracts: the extraction record and every event the workers publish."""

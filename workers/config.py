@@ -1,0 +1,69 @@
+"""Runtime settings, read from ``IMR_*`` environment variables (and an optional ``.env``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Stage = Literal["ingest", "parse", "validate", "enrich"]
+STAGES: tuple[Stage, ...] = ("ingest", "parse", "validate", "enrich")
+DeliveryMode = Literal["at_least_once", "exactly_once"]
+
+
+class Settings(BaseSettings):
+    """Every knob of every worker. Secrets are ``SecretStr`` so they never print."""
+
+    model_config = SettingsConfigDict(env_prefix="IMR_", env_file=".env", extra="ignore")
+
+    # Kafka connection (security options are passed through to kafka-python unchanged).
+    kafka_bootstrap_servers: str = "localhost:9092"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    kafka_ssl_certfile: str | None = None
+    kafka_ssl_keyfile: str | None = None
+    kafka_client_id: str = "imr-workers"
+    group_id_prefix: str = "imr"
+
+    # Delivery.
+    delivery_mode: DeliveryMode = "at_least_once"
+    max_poll_records: int = Field(default=16, ge=1)
+    max_poll_interval_ms: int = Field(default=300_000, ge=10_000)
+    retry_max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=0.5, gt=0)
+    retry_max_seconds: float = Field(default=30.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=20.0, gt=0)
+
+    # Topics.
+    topic_s3_events: str = "imr.s3-events"
+    topic_letters_received: str = "imr.letters.received.v1"
+    topic_letters_parsed: str = "imr.letters.parsed.v1"
+    topic_letters_validated: str = "imr.letters.validated.v1"
+    topic_determinations: str = "imr.determinations.extracted.v1"
+    topic_dlq_template: str = "imr.{stage}.dlq"
+    topic_partitions: int = Field(default=4, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1)
+
+    # Object store (the document drop).
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_bucket: str = "imr-letters"
+    s3_prefix: str = ""
+    s3_suffixes: tuple[str, ...] = (".pdf", ".txt")
+
+    # Document limits.
+    max_object_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_pages: int = Field(default=200, ge=1)
+
+    # Observability.
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    log_level: str = "INFO"
+
+    def dlq_topic(self, stage: Stage) -> str:
+        return self.topic_dlq_template.format(stage=stage)

@@ -1,0 +1,45 @@
+"""Typed reasons a document cannot become a letter record."""
+
+from __future__ import annotations
+
+
+class ExtractionError(Exception):
+    """Base class: the document cannot be turned into a record. ``reason`` is a stable code."""
+
+    reason = "extraction_failed"
+
+
+class NotALetterError(ExtractionError):
+    """The text is readable but is not an IMR Final Determination Letter."""
+
+    reason = "not_an_imr_letter"
+
+
+class UnknownLayoutError(ExtractionError):
+    """Looks like an IMR letter but matches no known layout well enough to parse."""
+
+    reason = "unknown_layout"
+
+
+class NoTextLayerError(ExtractionError):
+    """A PDF without extractable text (a scan or image-only document)."""
+
+    reason = "no_text_layer"
+
+
+class EncryptedDocumentError(ExtractionError):
+    """A PDF that cannot be opened without a password."""
+
+    reason = "encrypted"
+
+
+class CorruptDocumentError(ExtractionError):
+    """Bytes that claim to be a PDF but cannot be parsed."""
+
+    reason = "corrupt_document"
+
+
+class DocumentTooLargeError(ExtractionError):
+    """More pages or bytes than the configured limits allow."""
+
+    reason = "too_large"
