@@ -1,0 +1,208 @@
+"""Turn PDF or plain-text bytes into a normalised :class:`Document`.
+
+PDF text comes from PDFium (``pypdfium2``), which keeps the two-column letter header on one line
+per row. Every page is normalised on its own, then pages are joined by form feeds; provenance
+offsets index the joined, normalised text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Sequence
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+
+from workers.extraction.document import Document
+from workers.extraction.errors import (
+    CorruptDocumentError,
+    DocumentTooLargeError,
+    EncryptedDocumentError,
+    NotALetterError,
+    NoTextLayerError,
+)
+
+PDF_MAGIC = b"%PDF-"
+PAGE_BREAK = "\f"
+
+# A page with fewer non-space characters than this carries no usable text (scan, blank page).
+_MIN_PAGE_CHARS = 20
+
+# PDFium is not thread-safe; a worker may extract from several threads.
+_PDFIUM_LOCK = threading.Lock()
+
+_CHAR_MAP = str.maketrans(
+    {
+        "\ufffe": "-",  # PDFium's marker for a hyphen at a line break
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\u00a0": " ",
+        "\u1680": " ",
+        "\u202f": " ",
+        "\u205f": " ",
+        "\u3000": " ",
+        "\t": " ",
+        "\v": "\n",
+        "\u2028": "\n",
+        "\u2029": "\n",
+        "\u0085": "\n",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+        **{chr(c): " " for c in range(0x2000, 0x200B)},
+    }
+)
+_TRAILING_SPACE = re.compile(r"[ ]+(?=\n|$)")
+
+
+def normalise_text(text: str) -> str:
+    """Normalise one page: line endings, odd spaces, ligatures, quotes, dashes, trailing spaces.
+
+    Form feeds are not expected inside a page and become newlines.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace(PAGE_BREAK, "\n")
+    text = text.translate(_CHAR_MAP)
+    return _TRAILING_SPACE.sub("", text)
+
+
+def document_from_pages(pages: Sequence[str]) -> Document:
+    """Normalise each page and join them with form feeds."""
+    if not pages:
+        raise NotALetterError("document has no pages")
+    starts: list[int] = []
+    parts: list[str] = []
+    offset = 0
+    for page in pages:
+        normalised = normalise_text(page)
+        starts.append(offset)
+        parts.append(normalised)
+        offset += len(normalised) + len(PAGE_BREAK)
+    return Document(text=PAGE_BREAK.join(parts), page_starts=tuple(starts))
+
+
+def read_pdf(data: bytes, *, max_pages: int | None = None) -> Document:
+    """Extract the text layer of a PDF.
+
+    Raises EncryptedDocumentError, CorruptDocumentError, DocumentTooLargeError, NoTextLayerError.
+    """
+    with _PDFIUM_LOCK:
+        pages = _pdf_page_texts(data, max_pages)
+    if not any(_has_text(page) for page in pages):
+        raise NoTextLayerError(f"none of the {len(pages)} page(s) has a text layer")
+    return document_from_pages(pages)
+
+
+def _has_text(page: str) -> bool:
+    return sum(not ch.isspace() for ch in page) >= _MIN_PAGE_CHARS
+
+
+def _pdf_page_texts(data: bytes, max_pages: int | None) -> list[str]:
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if exc.err_code in (pdfium_raw.FPDF_ERR_PASSWORD, pdfium_raw.FPDF_ERR_SECURITY):
+            raise EncryptedDocumentError("PDF needs a password") from exc
+        raise CorruptDocumentError("PDF cannot be parsed") from exc
+    try:
+        count = len(pdf)
+        if count == 0:
+            raise CorruptDocumentError("PDF has no pages")
+        if max_pages is not None and count > max_pages:
+            raise DocumentTooLargeError(f"PDF has {count} pages, the limit is {max_pages}")
+        texts: list[str] = []
+        for index in range(count):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return texts
+    except pdfium.PdfiumError as exc:
+        raise CorruptDocumentError("PDF page cannot be read") from exc
+    finally:
+        pdf.close()
+
+
+def decode_text(data: bytes) -> str:
+    """Decode plain text: UTF-8 (with or without BOM), else cp1252, else latin-1."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+_DOUBLED_LINE_BREAK = re.compile(r"\n\n")
+
+
+def undouble_line_breaks(text: str) -> str:
+    """Undo text exports that put a blank line after every line.
+
+    Applies only when no two non-blank lines are adjacent anywhere in the text; a run of ``2n``
+    line breaks then becomes ``n``.
+    """
+    lines = text.split("\n")
+    if len(lines) < 8:
+        return text
+    adjacent = sum(1 for a, b in itertools.pairwise(lines) if a.strip() and b.strip())
+    if adjacent:
+        return text
+    return _DOUBLED_LINE_BREAK.sub("\n", text)
+
+
+def read_text(data: bytes, *, max_pages: int | None = None) -> Document:
+    """Plain text: form feeds separate pages. Raises NotALetterError for empty or binary input."""
+    if b"\x00" in data[:4096]:
+        raise NotALetterError("input is binary, not text")
+    text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise NotALetterError("input has no text")
+    pages = [undouble_line_breaks(_strip_lines(page)) for page in text.split(PAGE_BREAK)]
+    if max_pages is not None and len(pages) > max_pages:
+        raise DocumentTooLargeError(f"text has {len(pages)} pages, the limit is {max_pages}")
+    return document_from_pages(pages)
+
+
+def _strip_lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def load_document(
+    data: bytes, *, media_type: str | None = None, max_pages: int | None = None
+) -> Document:
+    """Read PDF (``%PDF-`` magic or a PDF media type) or plain-text bytes into a Document."""
+    if not data or not data.strip():
+        raise NotALetterError("input is empty")
+    is_pdf = PDF_MAGIC in data[:1024] or (media_type is not None and "pdf" in media_type.lower())
+    if is_pdf:
+        return read_pdf(data, max_pages=max_pages)
+    return read_text(data, max_pages=max_pages)
