@@ -1,0 +1,35 @@
+"""The stage runtime: delivery, retries, dead letters and the transport seam.
+
+Handlers are plain functions ``Message -> Sequence[Output]``; everything about Kafka lives here.
+"""
+
+from workers.runtime.errors import (
+    DeliveryError,
+    Failure,
+    PermanentError,
+    TransientError,
+    classify,
+)
+from workers.runtime.kafka_transport import KafkaTransport
+from workers.runtime.memory import MemoryTransport
+from workers.runtime.messages import Handler, Headers, Message, Output, TopicPartition
+from workers.runtime.transport import Consumer, Producer, RebalanceListener, Transport
+
+__all__ = [
+    "Consumer",
+    "DeliveryError",
+    "Failure",
+    "Handler",
+    "Headers",
+    "KafkaTransport",
+    "MemoryTransport",
+    "Message",
+    "Output",
+    "PermanentError",
+    "Producer",
+    "RebalanceListener",
+    "TopicPartition",
+    "TransientError",
+    "Transport",
+    "classify",
+]

@@ -1,0 +1,212 @@
+"""The :class:`~workers.runtime.transport.Transport` over kafka-python 3.
+
+kafka-python 3 drives network IO (heartbeats included) on a background thread and calls rebalance
+listeners on that thread, where blocking client calls are refused; the listener adapter therefore
+commits revoked offsets with an awaited asynchronous commit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import structlog
+from kafka import AsyncConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import TopicPartition as KafkaTopicPartition
+from kafka.errors import KafkaError, MessageSizeTooLargeError
+from kafka.structs import OffsetAndMetadata
+
+from workers.config import Settings
+from workers.runtime.errors import DeliveryError, PermanentError
+from workers.runtime.kafka_config import consumer_config, producer_config
+from workers.runtime.messages import Message, Output, TopicPartition
+from workers.runtime.transport import Offsets, RebalanceListener
+
+log = structlog.get_logger(__name__)
+
+_ASSIGN_TIMEOUT_S = 30.0
+
+
+def _kafka_offsets(offsets: Offsets) -> dict[KafkaTopicPartition, OffsetAndMetadata]:
+    return {
+        KafkaTopicPartition(tp.topic, tp.partition): OffsetAndMetadata(offset, "", -1)
+        for tp, offset in offsets.items()
+    }
+
+
+def _ours(partitions: Collection[Any]) -> frozenset[TopicPartition]:
+    return frozenset(TopicPartition(tp.topic, tp.partition) for tp in partitions)
+
+
+class _ListenerAdapter(AsyncConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, listener: RebalanceListener, consumer: KafkaConsumer) -> None:
+        self._listener = listener
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: Collection[Any]) -> None:
+        offsets = self._listener.on_revoked(_ours(revoked))
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit_async(_kafka_offsets(offsets))
+        except KafkaError as exc:
+            log.warning("commit_on_revoke_failed", error_class=type(exc).__name__)
+
+    async def on_partitions_assigned(self, assigned: Collection[Any]) -> None:
+        self._listener.on_assigned(_ours(assigned))
+
+    async def on_partitions_lost(self, lost: Collection[Any]) -> None:
+        self._listener.on_lost(_ours(lost))
+
+
+class KafkaTransport:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def consumer(
+        self,
+        topics: Sequence[str],
+        group_id: str | None,
+        *,
+        listener: RebalanceListener | None = None,
+        read_committed: bool = False,
+    ) -> KafkaTransportConsumer:
+        consumer = KafkaConsumer(
+            **consumer_config(self._settings, group_id, read_committed=read_committed)
+        )
+        if group_id is None:
+            consumer.assign(_all_partitions(consumer, topics))
+            consumer.seek_to_beginning()
+        else:
+            adapter = None if listener is None else _ListenerAdapter(listener, consumer)
+            consumer.subscribe(list(topics), listener=adapter)
+        return KafkaTransportConsumer(consumer)
+
+    def producer(self, transactional_id: str | None = None) -> KafkaTransportProducer:
+        producer = KafkaProducer(**producer_config(self._settings, transactional_id))
+        if transactional_id is not None:
+            producer.init_transactions()
+        return KafkaTransportProducer(producer)
+
+
+def _all_partitions(consumer: KafkaConsumer, topics: Sequence[str]) -> list[KafkaTopicPartition]:
+    deadline = time.monotonic() + _ASSIGN_TIMEOUT_S
+    partitions: list[KafkaTopicPartition] = []
+    for topic in topics:
+        ids = consumer.partitions_for_topic(topic)
+        while not ids and time.monotonic() < deadline:
+            time.sleep(0.2)
+            ids = consumer.partitions_for_topic(topic)
+        partitions.extend(KafkaTopicPartition(topic, p) for p in sorted(ids or ()))
+    return partitions
+
+
+class KafkaTransportConsumer:
+    def __init__(self, consumer: KafkaConsumer) -> None:
+        self._consumer = consumer
+
+    @property
+    def group_metadata(self) -> Any:
+        return self._consumer.group_metadata()
+
+    def poll(self, timeout_s: float, max_records: int) -> list[Message]:
+        batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        return [
+            Message(
+                topic=r.topic,
+                partition=r.partition,
+                offset=r.offset,
+                key=r.key,
+                value=r.value if r.value is not None else b"",
+                headers=tuple((k, v if v is not None else b"") for k, v in r.headers or ()),
+                timestamp_ms=r.timestamp if r.timestamp is not None and r.timestamp >= 0 else None,
+            )
+            for records in batches.values()
+            for r in records
+        ]
+
+    def commit(self, offsets: Offsets) -> None:
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(_kafka_offsets(offsets))
+        except KafkaError as exc:
+            raise DeliveryError(f"offset commit failed: {type(exc).__name__}") from exc
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        tp = KafkaTopicPartition(partition.topic, partition.partition)
+        if tp in self._consumer.assignment():
+            self._consumer.seek(tp, offset)
+
+    def assignment(self) -> frozenset[TopicPartition]:
+        return _ours(self._consumer.assignment())
+
+    def lag(self) -> dict[TopicPartition, int]:
+        lags: dict[TopicPartition, int] = {}
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            position = self._consumer.position(tp, timeout_ms=1000)
+            if end is not None and position is not None:
+                lags[TopicPartition(tp.topic, tp.partition)] = max(0, end - position)
+        return lags
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class KafkaTransportProducer:
+    def __init__(self, producer: KafkaProducer) -> None:
+        self._producer = producer
+        self._futures: list[Any] = []
+
+    def send(self, output: Output) -> None:
+        try:
+            future = self._producer.send(
+                output.topic, value=output.value, key=output.key, headers=list(output.headers)
+            )
+        except MessageSizeTooLargeError as exc:
+            raise PermanentError("output_too_large") from exc
+        except KafkaError as exc:
+            raise DeliveryError(f"send failed: {type(exc).__name__}") from exc
+        self._futures.append(future)
+
+    def flush(self, timeout_s: float | None = None) -> None:
+        futures, self._futures = self._futures, []
+        try:
+            self._producer.flush(timeout=timeout_s)
+        except KafkaError as exc:
+            raise DeliveryError(f"flush failed: {type(exc).__name__}") from exc
+        failed = [f for f in futures if not f.is_done or f.failed()]
+        if failed:
+            classes = sorted({type(f.exception).__name__ for f in failed})
+            raise DeliveryError(f"{len(failed)} record(s) not delivered: {', '.join(classes)}")
+
+    def begin_transaction(self) -> None:
+        self._call(self._producer.begin_transaction)
+
+    def send_offsets_to_transaction(self, offsets: Offsets, consumer: object) -> None:
+        if not isinstance(consumer, KafkaTransportConsumer):
+            raise TypeError("a KafkaTransportProducer works with KafkaTransportConsumer only")
+        self._call(
+            self._producer.send_offsets_to_transaction,
+            _kafka_offsets(offsets),
+            consumer.group_metadata,
+        )
+
+    def commit_transaction(self) -> None:
+        self._call(self._producer.commit_transaction)
+
+    def abort_transaction(self) -> None:
+        self._futures = []
+        self._call(self._producer.abort_transaction)
+
+    def close(self) -> None:
+        self._producer.close(timeout=10)
+
+    @staticmethod
+    def _call(method: Any, *args: Any) -> None:
+        try:
+            method(*args)
+        except KafkaError as exc:
+            raise DeliveryError(f"{method.__name__} failed: {type(exc).__name__}") from exc
