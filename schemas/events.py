@@ -1,0 +1,162 @@
+"""Every event the pipeline publishes, and the codec between events and Kafka records or JSON.
+
+Each ``type`` is ``org.imr.<name>``; the Kafka key (and ``subject``) is the letter id, except:
+
+* :class:`DeterminationExtracted` is keyed by case number (falling back to the letter id), so
+  every decision on one case stays in order;
+* :class:`DeadLetter` keeps the failed record's key; its subject is ``topic/partition/offset``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.cloudevents import (
+    CloudEvent,
+    EventDecodeError,
+    KafkaRecord,
+    RawHeaders,
+    decode_binary,
+    decode_structured,
+    encode_binary,
+    encode_structured,
+    stage_source,
+)
+from schemas.deadletter import DeadLetterData, OriginalHeader
+from schemas.determination import DeterminationData, DeterminedItem
+from schemas.letter import LetterRecord
+from schemas.source import LETTER_ID_PATTERN, SourceObject, letter_id_for
+from schemas.validation import ValidationResult
+
+__all__ = [
+    "EVENT_CLASSES",
+    "AnyEvent",
+    "CloudEvent",
+    "DeadLetter",
+    "DeadLetterData",
+    "DeterminationData",
+    "DeterminationExtracted",
+    "DeterminedItem",
+    "EventDecodeError",
+    "KafkaRecord",
+    "LetterParsed",
+    "LetterParsedData",
+    "LetterReceived",
+    "LetterReceivedData",
+    "LetterValidated",
+    "LetterValidatedData",
+    "OriginalHeader",
+    "SourceObject",
+    "from_kafka",
+    "from_structured",
+    "letter_id_for",
+    "stage_source",
+    "to_kafka",
+    "to_structured",
+]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LetterReceivedData(_Data):
+    """A letter object was dropped and is ready to be read."""
+
+    letter_id: str = Field(pattern=LETTER_ID_PATTERN)
+    source: SourceObject
+
+
+class LetterParsedData(LetterReceivedData):
+    record: LetterRecord
+    extractor_version: str = Field(min_length=1)
+
+
+class LetterValidatedData(LetterParsedData):
+    validation: ValidationResult
+
+
+class LetterReceived(CloudEvent[LetterReceivedData]):
+    type: Literal["org.imr.letter.received.v1"] = "org.imr.letter.received.v1"
+    dataschema: Literal["urn:imr:schema:letter.received.v1"] = "urn:imr:schema:letter.received.v1"
+
+    def event_subject(self) -> str:
+        return self.data.letter_id
+
+
+class LetterParsed(CloudEvent[LetterParsedData]):
+    type: Literal["org.imr.letter.parsed.v1"] = "org.imr.letter.parsed.v1"
+    dataschema: Literal["urn:imr:schema:letter.parsed.v1"] = "urn:imr:schema:letter.parsed.v1"
+
+    def event_subject(self) -> str:
+        return self.data.letter_id
+
+
+class LetterValidated(CloudEvent[LetterValidatedData]):
+    type: Literal["org.imr.letter.validated.v1"] = "org.imr.letter.validated.v1"
+    dataschema: Literal["urn:imr:schema:letter.validated.v1"] = "urn:imr:schema:letter.validated.v1"
+
+    def event_subject(self) -> str:
+        return self.data.letter_id
+
+
+class DeterminationExtracted(CloudEvent[DeterminationData]):
+    """The product: keyed by case number so every decision on a case stays in order."""
+
+    type: Literal["org.imr.determination.extracted.v1"] = "org.imr.determination.extracted.v1"
+    dataschema: Literal["urn:imr:schema:determination.extracted.v1"] = (
+        "urn:imr:schema:determination.extracted.v1"
+    )
+
+    def event_subject(self) -> str:
+        return self.data.case_number or self.data.letter_id
+
+
+class DeadLetter(CloudEvent[DeadLetterData]):
+    """JSON form of a dead letter; keyed by the original record's key."""
+
+    type: Literal["org.imr.deadletter.v1"] = "org.imr.deadletter.v1"
+    dataschema: Literal["urn:imr:schema:deadletter.v1"] = "urn:imr:schema:deadletter.v1"
+
+    def event_subject(self) -> str:
+        return f"{self.data.source_topic}/{self.data.source_partition}/{self.data.source_offset}"
+
+    def kafka_key(self) -> bytes | None:
+        return self.data.original_key_bytes()
+
+
+AnyEvent = LetterReceived | LetterParsed | LetterValidated | DeterminationExtracted | DeadLetter
+
+EVENT_CLASSES: tuple[type[AnyEvent], ...] = (
+    LetterReceived,
+    LetterParsed,
+    LetterValidated,
+    DeterminationExtracted,
+    DeadLetter,
+)
+_BY_TYPE: Mapping[str, type[AnyEvent]] = {
+    cls.model_fields["type"].default: cls for cls in EVENT_CLASSES
+}
+
+
+def to_kafka(event: AnyEvent) -> KafkaRecord:
+    """``event`` as a Kafka record in CloudEvents binary mode, keyed per event class."""
+    return encode_binary(event)
+
+
+def from_kafka(value: bytes, headers: RawHeaders) -> AnyEvent:
+    """The event in a binary-mode record; raises :class:`EventDecodeError`."""
+    return decode_binary(value, headers, _BY_TYPE)
+
+
+def to_structured(event: AnyEvent) -> dict[str, Any]:
+    """``event`` as a structured-mode JSON object."""
+    return encode_structured(event)
+
+
+def from_structured(document: Mapping[str, Any]) -> AnyEvent:
+    """The event in a structured-mode JSON object; raises :class:`EventDecodeError`."""
+    return decode_structured(document, _BY_TYPE)
