@@ -3,6 +3,7 @@
 Handlers are plain functions ``Message -> Sequence[Output]``; everything about Kafka lives here.
 """
 
+from workers.runtime.dead_letter import DeadLetterPolicy, FailurePolicy
 from workers.runtime.errors import (
     DeliveryError,
     Failure,
@@ -13,12 +14,16 @@ from workers.runtime.errors import (
 from workers.runtime.kafka_transport import KafkaTransport
 from workers.runtime.memory import MemoryTransport
 from workers.runtime.messages import Handler, Headers, Message, Output, TopicPartition
+from workers.runtime.retry import RetryPolicy
+from workers.runtime.stage import StageRunner, group_id
 from workers.runtime.transport import Consumer, Producer, RebalanceListener, Transport
 
 __all__ = [
     "Consumer",
+    "DeadLetterPolicy",
     "DeliveryError",
     "Failure",
+    "FailurePolicy",
     "Handler",
     "Headers",
     "KafkaTransport",
@@ -28,8 +33,11 @@ __all__ = [
     "PermanentError",
     "Producer",
     "RebalanceListener",
+    "RetryPolicy",
+    "StageRunner",
     "TopicPartition",
     "TransientError",
     "Transport",
     "classify",
+    "group_id",
 ]

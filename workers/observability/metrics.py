@@ -1,0 +1,42 @@
+"""Prometheus metrics of the stage runtime, on a registry owned by the process (or a test)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from workers.runtime.messages import TopicPartition
+
+_SECONDS_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class RuntimeMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.messages_in = Counter("imr_messages_in", "Records consumed", ["stage"], registry=r)
+        self.messages_out = Counter(
+            "imr_messages_out", "Records produced by handlers", ["stage"], registry=r
+        )
+        self.messages_failed = Counter(
+            "imr_messages_failed", "Handler attempts that raised", ["stage", "kind"], registry=r
+        )
+        self.dead_letters = Counter(
+            "imr_dead_letters", "Records sent to the dead-letter topic", ["stage"], registry=r
+        )
+        self.processing_seconds = Histogram(
+            "imr_processing_seconds",
+            "Time to settle one record, retries included",
+            ["stage"],
+            buckets=_SECONDS_BUCKETS,
+            registry=r,
+        )
+        self.consumer_lag = Gauge(
+            "imr_consumer_lag",
+            "Records not yet consumed",
+            ["stage", "topic", "partition"],
+            registry=r,
+        )
+
+    def record_lag(self, stage: str, lag: dict[TopicPartition, int]) -> None:
+        for tp, value in lag.items():
+            self.consumer_lag.labels(stage, tp.topic, str(tp.partition)).set(value)

@@ -1,0 +1,366 @@
+"""The stage loop: poll, handle, produce, flush, commit.
+
+At-least-once: outputs of a batch are flushed and every send checked before the batch's offsets
+are committed. Exactly-once: the outputs, dead letters and offsets of a batch go in one Kafka
+transaction; on failure it is aborted and the consumer rewinds to the start of the batch.
+See ``docs/delivery-semantics.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import structlog
+
+from workers.config import Settings, Stage
+from workers.observability.metrics import RuntimeMetrics
+from workers.observability.tracing import child_context, propagate_trace
+from workers.runtime.dead_letter import FailurePolicy
+from workers.runtime.errors import DeliveryError, Failure, classify
+from workers.runtime.messages import Handler, Message, TopicPartition
+from workers.runtime.transport import Consumer, Offsets, Producer, Transport
+
+log = structlog.get_logger(__name__)
+
+POLL_TIMEOUT_S = 1.0
+# A batch is never held longer than this share of max.poll.interval.ms (see _batch_budget).
+POLL_BUDGET_SHARE = 0.5
+LAG_REFRESH_S = 5.0
+
+
+def group_id(settings: Settings, stage: Stage) -> str:
+    return f"{settings.group_id_prefix}-{stage}"
+
+
+def default_instance_id() -> str:
+    """Unique per runner: host, process and a random suffix."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+class _Rewind(Exception):
+    """The record was not settled (retry postponed or shutdown): consume it again later."""
+
+
+class StageRunner:
+    """Runs ``handler`` over ``source_topic`` for one stage, owning delivery and failures."""
+
+    def __init__(
+        self,
+        name: Stage,
+        source_topic: str,
+        handler: Handler,
+        transport: Transport,
+        settings: Settings,
+        policy: FailurePolicy | None = None,
+        *,
+        metrics: RuntimeMetrics | None = None,
+        instance_id: str | None = None,
+    ) -> None:
+        self.name = name
+        self.source_topic = source_topic
+        self.handler = handler
+        self.group_id = group_id(settings, name)
+        self._transport = transport
+        self._settings = settings
+        self._policy = policy or FailurePolicy.from_settings(settings, name)
+        self.metrics = metrics or RuntimeMetrics()
+        self._exactly_once = settings.delivery_mode == "exactly_once"
+        self._instance_id = instance_id or default_instance_id()
+        self._consumer: Consumer | None = None
+        self._producer: Producer | None = None
+        self._lock = threading.Lock()
+        self._owned: set[TopicPartition] = set()
+        self._pending: dict[TopicPartition, int] = {}
+        self._postponed: dict[tuple[TopicPartition, int], tuple[int, float]] = {}
+        self._assigned_once = False
+        self._stopping = threading.Event()
+        self._stop_deadline = float("inf")
+        self._batch_failures = 0
+        self._lag_refreshed = 0.0
+        self._log = log.bind(stage=name)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    @property
+    def transactional_id(self) -> str | None:
+        return f"{self.group_id}-{self._instance_id}" if self._exactly_once else None
+
+    @property
+    def ready(self) -> bool:
+        """Joined the group and running (an empty assignment is legitimate: more members than
+        partitions)."""
+        return self._assigned_once and not self._stopping.is_set()
+
+    def start(self) -> None:
+        if self._consumer is not None:
+            return
+        self._producer = self._transport.producer(self.transactional_id)
+        self._consumer = self._transport.consumer(
+            [self.source_topic],
+            self.group_id,
+            listener=self,
+            read_committed=self._exactly_once,
+        )
+        self._log.info(
+            "stage_started",
+            source_topic=self.source_topic,
+            group_id=self.group_id,
+            delivery_mode=self._settings.delivery_mode,
+        )
+
+    def stop(self) -> None:
+        """Stop polling; the batch in flight gets ``shutdown_grace_seconds`` to finish."""
+        if not self._stopping.is_set():
+            self._stop_deadline = time.monotonic() + self._settings.shutdown_grace_seconds
+            self._stopping.set()
+
+    def close(self) -> None:
+        """Commit what was processed and leave the group."""
+        consumer, producer = self._consumer, self._producer
+        self._consumer = self._producer = None
+        if consumer is None or producer is None:
+            return
+        try:
+            with self._lock:
+                pending, self._pending = dict(self._pending), {}
+            consumer.commit(pending)
+        except DeliveryError:
+            self._log.warning("final_commit_failed")
+        finally:
+            producer.close()
+            consumer.close()
+            self._log.info("stage_stopped")
+
+    def run(self) -> None:
+        """Process until :meth:`stop` (or SIGTERM/SIGINT when run on the main thread)."""
+        with self._signals_stop():
+            self.start()
+            try:
+                while not self._stopping.is_set():
+                    self.poll_once()
+            finally:
+                self.close()
+
+    def run_until_idle(self, timeout_s: float = 0.05, max_seconds: float = 60.0) -> int:
+        """Process until nothing is left to consume; returns how many records were handled."""
+        self.start()
+        handled, deadline = 0, time.monotonic() + max_seconds
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            count = self.poll_once(timeout_s)
+            handled += count
+            if count == 0 and self._assigned_once and not any(self._lag().values()):
+                break
+        return handled
+
+    @contextmanager
+    def _signals_stop(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            self._log.info("stop_requested", signal=signal.Signals(signum).name)
+            self.stop()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    # -- rebalance listener --------------------------------------------------------------------
+    def on_assigned(self, partitions: Collection[TopicPartition]) -> None:
+        with self._lock:
+            self._owned |= set(partitions)
+            self._assigned_once = True
+        self._log.info("partitions_assigned", partitions=sorted(map(str, partitions)))
+
+    def on_revoked(self, partitions: Collection[TopicPartition]) -> Offsets:
+        with self._lock:
+            self._owned -= set(partitions)
+            offsets = {tp: self._pending.pop(tp) for tp in partitions if tp in self._pending}
+        self._log.info("partitions_revoked", partitions=len(partitions), committing=len(offsets))
+        return offsets
+
+    def on_lost(self, partitions: Collection[TopicPartition]) -> None:
+        with self._lock:
+            self._owned -= set(partitions)
+            for tp in partitions:
+                self._pending.pop(tp, None)
+            self._postponed = {k: v for k, v in self._postponed.items() if k[0] not in partitions}
+        self._log.warning("partitions_lost", partitions=len(partitions))
+
+    # -- the loop ------------------------------------------------------------------------------
+    def poll_once(self, timeout_s: float = POLL_TIMEOUT_S) -> int:
+        """Poll one batch and settle it; returns how many records were handled."""
+        self.start()
+        assert self._consumer is not None and self._producer is not None
+        if self._stopping.is_set():
+            return 0
+        batch = self._consumer.poll(timeout_s, self._settings.max_poll_records)
+        self._refresh_lag()
+        if not batch:
+            return 0
+        starts: dict[TopicPartition, int] = {}
+        for message in batch:
+            starts.setdefault(message.topic_partition, message.offset)
+        try:
+            done, rewind, settled = self._settle_batch(batch, self._consumer, self._producer)
+        except DeliveryError as exc:
+            self._fail_batch(starts, exc)
+            return 0
+        self._batch_failures = 0
+        for tp, offset in rewind.items():
+            self._consumer.seek(tp, offset)
+        if not self._exactly_once:
+            self._commit(done)
+        return settled
+
+    def _settle_batch(
+        self, batch: list[Message], consumer: Consumer, producer: Producer
+    ) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int], int]:
+        """Handle every record; returns the next offsets settled, the first offsets to consume
+        again and how many records were settled."""
+        budget_end = time.monotonic() + self._batch_budget()
+        done: dict[TopicPartition, int] = {}
+        rewind: dict[TopicPartition, int] = {}
+        settled = 0
+        if self._exactly_once:
+            producer.begin_transaction()
+        try:
+            for message in batch:
+                tp = message.topic_partition
+                if tp in rewind or tp not in self._owned:
+                    continue
+                try:
+                    self._settle(message, producer, budget_end)
+                except _Rewind:
+                    rewind[tp] = message.offset
+                else:
+                    done[tp] = message.offset + 1
+                    settled += 1
+            if self._exactly_once:
+                if done:
+                    producer.send_offsets_to_transaction(done, consumer)
+                producer.commit_transaction()
+            else:
+                producer.flush()
+        except DeliveryError:
+            if self._exactly_once:
+                producer.abort_transaction()
+            raise
+        return done, rewind, settled
+
+    def _settle(self, message: Message, producer: Producer, budget_end: float) -> None:
+        """Produce the outputs or the dead letter of one record, retrying transient failures."""
+        if self._stopping.is_set() and time.monotonic() > self._stop_deadline:
+            raise _Rewind
+        if time.monotonic() > budget_end:
+            raise _Rewind
+        key = (message.topic_partition, message.offset)
+        attempt, not_before = self._postponed.pop(key, (0, 0.0))
+        retry = self._policy.retry
+        trace = child_context(message)
+        self.metrics.messages_in.labels(self.name).inc()
+        started = time.monotonic()
+        with structlog.contextvars.bound_contextvars(
+            trace_id=trace.trace_id,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+        ):
+            self._wait_until(not_before, key, attempt)
+            while True:
+                attempt += 1
+                try:
+                    outputs = propagate_trace(message, self.handler(message), trace)
+                    for output in outputs:
+                        producer.send(output)
+                except DeliveryError:
+                    raise
+                except Exception as exc:
+                    failure = classify(exc)
+                else:
+                    self.metrics.messages_out.labels(self.name).inc(len(outputs))
+                    break
+                self.metrics.messages_failed.labels(self.name, failure.kind).inc()
+                if not retry.should_retry(failure, attempt):
+                    self._dead_letter(message, failure, attempt, producer)
+                    break
+                delay = retry.delay(attempt)
+                self._log.info(
+                    "retrying", error_class=failure.error_class, attempt=attempt, delay_s=delay
+                )
+                if time.monotonic() + delay > budget_end:
+                    self._postponed[key] = (attempt, time.monotonic() + delay)
+                    raise _Rewind
+                self._wait_until(time.monotonic() + delay, key, attempt)
+        self.metrics.processing_seconds.labels(self.name).observe(time.monotonic() - started)
+
+    def _wait_until(self, when: float, key: tuple[TopicPartition, int], attempt: int) -> None:
+        delay = when - time.monotonic()
+        if delay > 0 and self._stopping.wait(delay):
+            self._postponed[key] = (attempt, when)
+            raise _Rewind
+
+    def _dead_letter(
+        self, message: Message, failure: Failure, attempt: int, producer: Producer
+    ) -> None:
+        producer.send(self._policy.dead_letter.dead_letter(message, failure, attempt))
+        self.metrics.dead_letters.labels(self.name).inc()
+        self._log.warning(
+            "dead_lettered",
+            error_class=failure.error_class,
+            reason=failure.reason,
+            attempt=attempt,
+        )
+
+    def _commit(self, done: dict[TopicPartition, int]) -> None:
+        assert self._consumer is not None
+        with self._lock:
+            self._pending.update({tp: o for tp, o in done.items() if tp in self._owned})
+            pending = dict(self._pending)
+        try:
+            self._consumer.commit(pending)
+        except DeliveryError as exc:
+            # Outputs are delivered; the offsets stay pending for the next commit or the revoke.
+            self._log.warning("commit_failed", error=str(exc))
+            return
+        with self._lock:
+            for tp, offset in pending.items():
+                if self._pending.get(tp) == offset:
+                    del self._pending[tp]
+
+    def _fail_batch(self, starts: dict[TopicPartition, int], exc: DeliveryError) -> None:
+        """Nothing of the batch is committed: rewind and back off before polling again."""
+        assert self._consumer is not None
+        self._batch_failures += 1
+        for tp, offset in starts.items():
+            self._consumer.seek(tp, offset)
+        delay = self._policy.retry.delay(self._batch_failures)
+        self._log.error(
+            "batch_failed", error=str(exc), failures=self._batch_failures, delay_s=delay
+        )
+        self._stopping.wait(delay)
+
+    def _batch_budget(self) -> float:
+        """Seconds a batch may take before the rest is rewound so ``poll`` runs in time."""
+        return self._settings.max_poll_interval_ms / 1000 * POLL_BUDGET_SHARE
+
+    def _lag(self) -> dict[TopicPartition, int]:
+        assert self._consumer is not None
+        return self._consumer.lag()
+
+    def _refresh_lag(self) -> None:
+        now = time.monotonic()
+        if now - self._lag_refreshed >= LAG_REFRESH_S:
+            self._lag_refreshed = now
+            self.metrics.record_lag(self.name, self._lag())
