@@ -1,0 +1,51 @@
+"""Extraction: letter bytes -> :class:`~schemas.letter.LetterRecord`.
+
+``extract(data)`` reads PDF or plain-text bytes, detects the letter layout and parses it. It
+raises a subclass of :class:`ExtractionError` (with a stable ``reason`` code) for anything that
+is not a parseable IMR Final Determination Letter. No I/O other than decoding the given bytes.
+"""
+
+from __future__ import annotations
+
+from schemas.letter import LetterRecord
+from workers.extraction.document import Document
+from workers.extraction.errors import (
+    CorruptDocumentError,
+    DocumentTooLargeError,
+    EncryptedDocumentError,
+    ExtractionError,
+    NotALetterError,
+    NoTextLayerError,
+    UnknownLayoutError,
+)
+from workers.extraction.layouts import detect
+from workers.extraction.text_layer import load_document
+
+EXTRACTOR_VERSION = "imr-extractor/0.1.0"
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "CorruptDocumentError",
+    "Document",
+    "DocumentTooLargeError",
+    "EncryptedDocumentError",
+    "ExtractionError",
+    "NoTextLayerError",
+    "NotALetterError",
+    "UnknownLayoutError",
+    "extract",
+    "extract_document",
+    "load_document",
+]
+
+
+def extract(
+    data: bytes, *, media_type: str | None = None, max_pages: int | None = None
+) -> LetterRecord:
+    """Extract one letter from PDF (sniffed by ``%PDF-``) or plain-text bytes."""
+    return extract_document(load_document(data, media_type=media_type, max_pages=max_pages))
+
+
+def extract_document(doc: Document) -> LetterRecord:
+    """Detect the layout of an already loaded document and parse it."""
+    return detect(doc).parse(doc)

@@ -1,0 +1,62 @@
+"""Layout parsers and detection.
+
+Every parser implements :class:`LayoutParser`. :data:`PARSERS` lists them in the order they are
+tried; :func:`detect` picks the best-scoring one or says why none fits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from schemas.letter import Layout, LetterRecord
+from workers.extraction.document import Document
+from workers.extraction.errors import NotALetterError, UnknownLayoutError
+from workers.extraction.layouts import a
+
+# A parser must score at least this to be used.
+MIN_SCORE = 0.5
+
+
+class LayoutParser(Protocol):
+    """One letter layout.
+
+    ``score`` returns 0..1: how sure the parser is that ``doc`` is its layout (cheap; looks at
+    headings and labels only). ``parse`` reads the whole record and raises
+    :class:`~workers.extraction.errors.ExtractionError` subclasses when it cannot.
+    """
+
+    @property
+    def layout(self) -> Layout: ...
+
+    def score(self, doc: Document) -> float: ...
+
+    def parse(self, doc: Document) -> LetterRecord: ...
+
+
+PARSERS: tuple[LayoutParser, ...] = (a.PARSER_2016, a.PARSER_2014)
+
+# Wording every IMR determination letter uses somewhere; absent -> not an IMR letter at all.
+_IMR_MARKERS = re.compile(
+    r"Independent\s+Medical\s+Review|\bIMR\b|medically\s+necessary|Utilization\s+Review",
+    re.IGNORECASE,
+)
+
+
+def detect(doc: Document, parsers: tuple[LayoutParser, ...] = PARSERS) -> LayoutParser:
+    """The parser with the highest score (first wins a tie).
+
+    Raises UnknownLayoutError for an IMR-looking letter no parser accepts and NotALetterError for
+    anything else.
+    """
+    best: LayoutParser | None = None
+    best_score = 0.0
+    for parser in parsers:
+        score = parser.score(doc)
+        if score > best_score:
+            best, best_score = parser, score
+    if best is not None and best_score >= MIN_SCORE:
+        return best
+    if len(_IMR_MARKERS.findall(doc.text)) >= 2:
+        raise UnknownLayoutError("looks like an IMR letter but matches no known layout")
+    raise NotALetterError("text is not an IMR Final Determination Letter")

@@ -1,0 +1,491 @@
+"""Layout A: the 2014-2017 "HOW THE IMR FINAL DETERMINATION WAS MADE" letters.
+
+Two variants share the body: "A-2016" has a two-column header with ``Decision Date``,
+``Priority`` and ``Application Received`` and a labelled reviewer block; "A-2014" has an older
+header (or none) and states the reviewer's certification and licence in prose.
+
+The issues section is read by its field labels: every ``Claims Administrator guideline:`` starts
+the fields of one item; the item's heading is the text just before it, ending in
+``: Upheld``/``: Overturned``, and follows the previous item's rationale, possibly without a
+blank line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from schemas.letter import (
+    Citation,
+    ExtractionWarning,
+    Item,
+    Layout,
+    LetterRecord,
+    Outcome,
+    Patient,
+    Priority,
+    Reviewer,
+)
+from workers.extraction.document import Document
+from workers.extraction.errors import UnknownLayoutError
+from workers.extraction.fields import (
+    Evidence,
+    Span,
+    age_and_sex,
+    collapse_ws,
+    conclusion,
+    find_dates,
+    injury_date_in,
+    join_lines,
+    labelled_date,
+    labelled_line,
+    labelled_value,
+    outcome_word,
+    partial_certification,
+    sentence_outcome,
+    sentence_spans,
+    split_guidelines,
+    split_states,
+)
+
+_HOW_MADE = re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")
+_SUMMARY = re.compile(r"CLINICAL\s+CASE\s+SUMMARY")
+_ISSUES = re.compile(r"IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?")
+_CA_FIELD = re.compile(r"Claims\s+Administrator\s+guidelines?\s*:", re.IGNORECASE)
+_REVIEWER_FIELD = re.compile(r"MAXIMUS\s+guidelines?\s*:", re.IGNORECASE)
+_RATIONALE_FIELD = re.compile(r"Decision\s+rationale\s*:", re.IGNORECASE)
+_ISSUES_INTRO = re.compile(r"\s*[^:\n\f]{0,200}\b(?:below|following)\s*:")
+_SUMMARY_INTRO = re.compile(r"\s*[^:]{0,250}\bsummary\b[^:]{0,200}:", re.IGNORECASE)
+_OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
+_ORIGINAL_REQUEST = re.compile(r"\b(?:was|were)\s+the\s+original\s+request\b", re.IGNORECASE)
+_REMAINING = re.compile(r"remaining\s+IMR\s+eligible\s+portion", re.IGNORECASE)
+_SENTENCE_TERMINATED = re.compile(r"[.!?][\"')\]]*\s*\Z")
+_TRAILING_IS = re.compile(r"\s+(?:is|are)\Z")
+_CASE_NUMBER = r"[A-Z]{2}\d{2}-\d{5,8}"
+_PROSE_CREDENTIALS = re.compile(
+    r"\bcertified\s+in\s+(?P<specialty>[^.]+?)\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+"
+    r"(?P<states>[^.]+?)\s*\.",
+    re.IGNORECASE,
+)
+_UR_CONTEXT = re.compile(
+    r"utilization\s+review|\bUR\b|prior\s+(?:review|determination|denial)|non-?certif|denied",
+    re.IGNORECASE,
+)
+_2016_LABELS = re.compile(
+    r"Decision\s+Date\s*:|Certification\(s\)/Specialty\s*:|State\(s\)\s+of\s+Licensure\s*:",
+    re.IGNORECASE,
+)
+_HEADER_DATES = (
+    ("date_assigned", "Date Assigned"),
+    ("date_of_injury", "Date of Injury"),
+    ("decision_date", "Decision Date"),
+    ("ur_denial_date", "UR Denial Date"),
+    ("application_received", "Application Received"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sections:
+    header_end: int
+    how_made: re.Match[str] | None
+    summary: re.Match[str] | None
+    issues: re.Match[str]
+
+
+class LayoutAParser:
+    """Parser for one variant of layout A; both variants share all parsing code."""
+
+    def __init__(self, layout: Layout) -> None:
+        self._layout: Layout = layout
+
+    @property
+    def layout(self) -> Layout:
+        return self._layout
+
+    def score(self, doc: Document) -> float:
+        """1.0 for a letter of this variant with all A markers; lower for the other variant."""
+        text = doc.text
+        if not _ISSUES.search(text):
+            return 0.0
+        score = 0.5
+        score += 0.2 if _RATIONALE_FIELD.search(text) else 0.0
+        score += 0.15 if _CA_FIELD.search(text) else 0.0
+        score += 0.15 if _REVIEWER_FIELD.search(text) else 0.0
+        return score if _variant(doc) == self._layout else score * 0.8
+
+    def parse(self, doc: Document) -> LetterRecord:
+        sections = _sections(doc)
+        if sections is None:
+            raise UnknownLayoutError("no 'IMR ISSUES, DECISIONS AND RATIONALES' section")
+        evidence = Evidence(doc)
+        warnings: list[ExtractionWarning] = []
+        header = _read_header(doc, sections.header_end, evidence)
+        patient, injury = _read_summary(doc, sections, evidence)
+        if header.get("date_of_injury") is None and injury is not None:
+            header["date_of_injury"] = injury[0]
+            evidence.add("date_of_injury", injury[1], 0.8)
+        elif injury is not None and injury[0] != header.get("date_of_injury"):
+            warnings.append(_disagreement("date_of_injury", "Date of Injury", injury[0]))
+        ur_dates = _narrative_ur_dates(doc, sections)
+        header_ur = header.get("ur_denial_date")
+        if header_ur is not None and ur_dates and header_ur not in ur_dates:
+            warnings.append(_disagreement("ur_denial_date", "UR Denial Date", ur_dates[0]))
+        items = _read_items(doc, sections.issues.end(), warnings)
+        if not items:
+            raise UnknownLayoutError("no decision items found")
+        case_number = labelled_value(doc, "Case Number", _CASE_NUMBER, end=sections.header_end)
+        evidence.add("case_number", case_number)
+        priority = labelled_value(doc, "Priority", "Standard|Expedited", end=sections.header_end)
+        evidence.add("priority", priority)
+        return LetterRecord(
+            layout=self._layout,
+            pages=doc.pages,
+            case_number=case_number.text if case_number else None,
+            priority=_priority(priority),
+            patient=patient,
+            reviewer=_read_reviewer(doc, sections, evidence),
+            items=items,
+            provenance=evidence.provenance,
+            confidence=evidence.confidence,
+            warnings=warnings,
+            **header,
+        )
+
+
+def _variant(doc: Document) -> Layout:
+    how = _HOW_MADE.search(doc.text)
+    summary = _SUMMARY.search(doc.text)
+    end = summary.start() if summary else (how.end() if how else 0)
+    return "A-2016" if _2016_LABELS.search(doc.text, 0, end) else "A-2014"
+
+
+def _sections(doc: Document) -> _Sections | None:
+    text = doc.text
+    issues = _ISSUES.search(text)
+    if issues is None:
+        return None
+    how = _HOW_MADE.search(text, 0, issues.start())
+    summary = _SUMMARY.search(text, 0, issues.start())
+    header_end = how.start() if how else (summary.start() if summary else issues.start())
+    return _Sections(header_end, how, summary, issues)
+
+
+def _priority(span: Span | None) -> Priority | None:
+    if span is None:
+        return None
+    return "Expedited" if span.text.lower() == "expedited" else "Standard"
+
+
+def _disagreement(field: str, label: str, narrative: date) -> ExtractionWarning:
+    return ExtractionWarning(
+        code="header_narrative_mismatch",
+        field=field,
+        message=f"header {label} differs from the case summary ({narrative.isoformat()}); "
+        "header value kept",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Header, reviewer, case summary
+
+
+def _read_header(doc: Document, end: int, evidence: Evidence) -> dict[str, date | None]:
+    values: dict[str, date | None] = {}
+    for name, label in _HEADER_DATES:
+        found = labelled_date(doc, label, end=end)
+        values[name] = found[0] if found else None
+        if found:
+            evidence.add(name, found[1])
+    return values
+
+
+def _read_reviewer(doc: Document, sections: _Sections, evidence: Evidence) -> Reviewer:
+    start = sections.how_made.end() if sections.how_made else 0
+    end = sections.summary.start() if sections.summary else sections.issues.start()
+    states = labelled_line(doc, "State(s) of Licensure", start=start, end=end)
+    specialty = labelled_line(doc, "Certification(s)/Specialty", start=start, end=end)
+    if specialty is not None:
+        specialty = _with_continuation(doc, specialty, end)
+    if states is None and specialty is None:
+        prose = _PROSE_CREDENTIALS.search(doc.text, start, end)
+        if prose is None:
+            return Reviewer()
+        specialty = Span(prose.group("specialty"), prose.start("specialty"), prose.end("specialty"))
+        states = Span(prose.group("states"), prose.start("states"), prose.end("states"))
+        evidence.add("reviewer.specialty", specialty, 0.9)
+        evidence.add("reviewer.license_states", states, 0.9)
+    else:
+        evidence.add("reviewer.specialty", specialty)
+        evidence.add("reviewer.license_states", states)
+    return Reviewer(
+        specialty=collapse_ws(specialty.text) if specialty else None,
+        license_states=split_states(states.text) if states else [],
+    )
+
+
+def _with_continuation(doc: Document, value: Span, end: int) -> Span:
+    """Extend a header value by the next line when it wraps (no label, not a heading)."""
+    line_end = doc.text.find("\n", value.end, end)
+    if line_end == -1:
+        return value
+    next_end = doc.text.find("\n", line_end + 1, end)
+    following = doc.text[line_end + 1 : end if next_end == -1 else next_end].strip()
+    if not following or ":" in following or following.isupper() or len(following) > 60:
+        return value
+    stop = line_end + 1 + len(doc.text[line_end + 1 :].split("\n", 1)[0].rstrip())
+    return Span(doc.text[value.start : stop], value.start, stop)
+
+
+def _summary_span(doc: Document, sections: _Sections) -> Span | None:
+    if sections.summary is None:
+        return None
+    start, end = sections.summary.end(), sections.issues.start()
+    intro = _SUMMARY_INTRO.match(doc.text, start, end)
+    if intro is not None:
+        start = intro.end()
+    return Span(doc.text[start:end], start, end)
+
+
+def _read_summary(
+    doc: Document, sections: _Sections, evidence: Evidence
+) -> tuple[Patient, tuple[date, Span] | None]:
+    summary = _summary_span(doc, sections)
+    if summary is None:
+        return Patient(), None
+    sentences = sentence_spans(summary.text, summary.start)[:2]
+    if not sentences:
+        return Patient(), None
+    found = age_and_sex(sentences[0])
+    confidence = 1.0
+    if found is None and len(sentences) > 1:
+        found, confidence = age_and_sex(sentences[1]), 0.7
+    patient = Patient()
+    if found is not None:
+        patient = Patient(age=found.age, sex=found.sex)
+        evidence.add("patient.age", found.span, confidence)
+        evidence.add("patient.sex", found.span, confidence)
+    opening = Span(
+        doc.text[sentences[0].start : sentences[-1].end], sentences[0].start, sentences[-1].end
+    )
+    return patient, injury_date_in(opening)
+
+
+def _narrative_ur_dates(doc: Document, sections: _Sections) -> list[date]:
+    """Dates the case summary gives for the utilization review decision."""
+    summary = _summary_span(doc, sections)
+    if summary is None:
+        return []
+    dates: list[date] = []
+    for sentence in sentence_spans(summary.text, summary.start):
+        context = _UR_CONTEXT.search(sentence.text)
+        if context is None:
+            continue
+        for value, span in find_dates(sentence.text, sentence.start):
+            if abs(span.start - (sentence.start + context.start())) <= 60:
+                dates.append(value)
+    return dates
+
+
+# --------------------------------------------------------------------------------------------
+# Items
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """Label positions of one item: CA field, reviewer field, rationale field."""
+
+    ca: re.Match[str]
+    reviewer: re.Match[str] | None
+    rationale: re.Match[str] | None
+
+
+def _field_positions(doc: Document, start: int) -> list[_Fields]:
+    text = doc.text
+    ca_marks = list(_CA_FIELD.finditer(text, start))
+    found: list[_Fields] = []
+    for index, ca in enumerate(ca_marks):
+        limit = ca_marks[index + 1].start() if index + 1 < len(ca_marks) else len(text)
+        reviewer = _REVIEWER_FIELD.search(text, ca.end(), limit)
+        rationale = _RATIONALE_FIELD.search(text, reviewer.end() if reviewer else ca.end(), limit)
+        found.append(_Fields(ca, reviewer, rationale))
+    return found
+
+
+def _read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) -> list[Item]:
+    text = doc.text
+    intro = _ISSUES_INTRO.match(text, start)
+    cursor = intro.end() if intro and intro.end() - start < 300 else start
+    positions = _field_positions(doc, cursor)
+    headings: list[tuple[Span, re.Match[str] | None]] = []
+    rationale_ends: list[int] = []
+    for index, fields in enumerate(positions):
+        region_start = cursor
+        if index > 0:
+            previous = positions[index - 1]
+            mark = previous.rationale or previous.reviewer or previous.ca
+            region_start = mark.end()
+        heading, outcome = _heading(doc, region_start, fields.ca.start())
+        if index > 0:
+            rationale_ends.append(heading.start)
+        headings.append((heading, outcome))
+    rationale_ends.append(len(text))
+    items: list[Item] = []
+    for number, (fields, (heading, outcome), rationale_end) in enumerate(
+        zip(positions, headings, rationale_ends, strict=True), start=1
+    ):
+        items.append(_item(doc, number, fields, heading, outcome, rationale_end, warnings))
+    return items
+
+
+def _lines_before(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``(line_start, line_end)`` of every line in ``text[start:end]``, last line first."""
+    lines: list[tuple[int, int]] = []
+    line_end = end
+    while line_end > start:
+        line_start = max(text.rfind("\n", start, line_end), text.rfind("\f", start, line_end))
+        line_start = start if line_start < start else line_start + 1
+        lines.append((line_start, line_end))
+        line_end = line_start - 1
+    return lines
+
+
+def _heading(
+    doc: Document, region_start: int, region_end: int
+) -> tuple[Span, re.Match[str] | None]:
+    """Locate the item heading that ends just before ``region_end``.
+
+    The heading's last line holds the outcome word (or is followed by it on its own line).
+    Earlier lines belong to the heading until a blank line or a line that ends a sentence
+    (the previous rationale), except that a partial-certification heading is followed back to
+    its "... was the original request" sentence.
+    """
+    text = doc.text
+    outcome = _OUTCOME_AT_END.search(text, region_start, region_end)
+    heading_end = outcome.start() if outcome else region_end
+    while heading_end > region_start and text[heading_end - 1].isspace():
+        heading_end -= 1
+    lines = _lines_before(text, region_start, heading_end)
+    heading_start = lines[0][0] if lines else heading_end
+    for (line_start, _), (previous_start, previous_end) in itertools.pairwise(lines):
+        heading_start = line_start
+        candidate = text[line_start:heading_end]
+        partial_incomplete = _REMAINING.search(candidate) and not _ORIGINAL_REQUEST.search(
+            candidate
+        )
+        if not partial_incomplete and _ends_paragraph(text[previous_start:previous_end]):
+            break
+    else:
+        heading_start = lines[-1][0] if lines else heading_end
+    while heading_start < heading_end and text[heading_start].isspace():
+        heading_start += 1
+    return Span(text[heading_start:heading_end], heading_start, heading_end), outcome
+
+
+def _ends_paragraph(line: str) -> bool:
+    """A line that cannot continue into a heading: blank, or the end of a decision sentence."""
+    stripped = line.strip()
+    if not stripped:
+        return True
+    return bool(_SENTENCE_TERMINATED.search(stripped)) or sentence_outcome(stripped) is not None
+
+
+def _item(
+    doc: Document,
+    number: int,
+    fields: _Fields,
+    heading: Span,
+    outcome_match: re.Match[str] | None,
+    rationale_end: int,
+    warnings: list[ExtractionWarning],
+) -> Item:
+    evidence = Evidence(doc)
+    treatment = collapse_ws(heading.text)
+    partial = partial_certification(treatment)
+    if partial is not None:
+        treatment = _TRAILING_IS.sub("", treatment)
+        evidence.add("partial_certification", heading)
+    evidence.add("treatment", heading, 1.0 if treatment else 0.0)
+    ca_end = fields.reviewer.start() if fields.reviewer else _field_end(fields)
+    ca_span = _field_span(doc, fields.ca.end(), ca_end)
+    reviewer_span = None
+    if fields.reviewer is not None:
+        end = fields.rationale.start() if fields.rationale else rationale_end
+        reviewer_span = _field_span(doc, fields.reviewer.end(), end)
+    rationale_span = None
+    if fields.rationale is not None:
+        rationale_span = _field_span(doc, fields.rationale.end(), rationale_end)
+    rationale = join_lines(rationale_span.text) if rationale_span else ""
+    said = conclusion(rationale)
+    outcome = _outcome(number, outcome_match, said, warnings)
+    if outcome_match is not None:
+        span = Span(outcome_match.group(1), outcome_match.start(1), outcome_match.end(1))
+        agrees = said is None or said[0] == outcome
+        evidence.add("outcome", span, 1.0 if agrees else 0.5)
+    elif rationale_span is not None:
+        evidence.add("outcome", rationale_span, 0.6)
+    evidence.add("claims_administrator_guidelines", ca_span)
+    evidence.add("reviewer_guidelines", reviewer_span)
+    evidence.add("rationale", rationale_span)
+    return Item(
+        treatment=treatment,
+        outcome=outcome,
+        partial_certification=partial,
+        claims_administrator_guidelines=_citations(ca_span),
+        reviewer_guidelines=_citations(reviewer_span),
+        rationale=rationale,
+        provenance=evidence.provenance,
+        confidence=evidence.confidence,
+    )
+
+
+def _field_end(fields: _Fields) -> int:
+    mark = fields.rationale
+    return mark.start() if mark else fields.ca.end()
+
+
+def _field_span(doc: Document, start: int, end: int) -> Span:
+    text = doc.text
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(text[start:end], start, end)
+
+
+def _citations(span: Span | None) -> list[Citation]:
+    return [Citation(raw=raw) for raw in split_guidelines(span.text)] if span else []
+
+
+def _outcome(
+    number: int,
+    heading_match: re.Match[str] | None,
+    said: tuple[Outcome, Span] | None,
+    warnings: list[ExtractionWarning],
+) -> Outcome:
+    """The heading's outcome word; the rationale's conclusion only when the word is missing."""
+    field = f"items[{number - 1}].outcome"
+    stated = outcome_word(heading_match.group(1)) if heading_match else None
+    if stated is None:
+        warnings.append(
+            ExtractionWarning(
+                code="outcome_not_in_heading",
+                field=field,
+                message="no Upheld/Overturned after the heading; outcome read from the rationale",
+            )
+        )
+        return said[0] if said else "upheld"
+    if said is not None and said[0] != stated:
+        warnings.append(
+            ExtractionWarning(
+                code="outcome_rationale_mismatch",
+                field=field,
+                message=f"heading says {stated}, the rationale concludes {said[0]}",
+            )
+        )
+    return stated
+
+
+PARSER_2016 = LayoutAParser("A-2016")
+PARSER_2014 = LayoutAParser("A-2014")
