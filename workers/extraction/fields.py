@@ -358,18 +358,22 @@ def _strip_stop(text: str) -> str:
 # Outcomes
 
 _OUTCOME_WORDS: dict[str, Outcome] = {"upheld": "upheld", "overturned": "overturned"}
-_NEGATED_NECESSITY = re.compile(
-    r"\b(?:not|non|no\s+longer|neither|nor|un)\b[\w\s,()/-]{0,60}?"
-    r"\b(?:medically\s+(?:necessary|appropriate|indicated|reasonable|warranted|supported)"
-    r"|medical(?:ly)?\s+necessity|necessary\s+and\s+appropriate|necessary|warranted|indicated|"
-    r"supported|certified|recommended|approved|established)\b"
-    r"|medical\s+necessity\b[\w\s,()/-]{0,40}?\bnot\b[\w\s]{0,20}?\b(?:been\s+)?"
-    r"(?:established|demonstrated|supported|met)\b",
+_NEGATION = r"\b(?:not|cannot|never|no\s+longer)\b"
+_VERDICT = r"(?:necessary|warranted|indicated|supported|appropriate|recommended|certified)"
+_NOT_NECESSARY = re.compile(
+    rf"{_NEGATION}[^.;]{{0,80}}?\bmedically\s+(?:necessary|appropriate|indicated|reasonable|warranted)"
+    rf"|{_NEGATION}[^.;]{{0,40}}?\ba\s+medical\s+necessity\b"
+    rf"|\bmedical(?:ly)?\s+necessity\b[^.;]{{0,60}}?{_NEGATION}[^.;]{{0,30}}?"
+    r"\b(?:established|demonstrated|supported|met|shown)\b"
+    rf"|\brequests?\b[^.;]{{0,80}}?\b(?:is|are|was|were|be)\s+not\s+{_VERDICT}\b"
+    r"|\b(?:medically\s+)?unnecessary\b",
     re.IGNORECASE,
 )
-_NECESSITY = re.compile(
+_NECESSARY = re.compile(
     r"\bmedically\s+(?:necessary|appropriate|indicated|reasonable|warranted)\b"
-    r"|\bmedical\s+necessity\b",
+    r"|\b(?:is|are|was|were)\s+a\s+medical\s+necessity\b"
+    r"|\bmedical\s+necessity\s+(?:is|has\s+been)\s+(?:established|demonstrated)\b"
+    rf"|\brequests?\b[^.;]{{0,80}}?\b(?:is|are|was|were|be)\s+{_VERDICT}\b",
     re.IGNORECASE,
 )
 
@@ -388,9 +392,9 @@ def sentence_outcome(sentence: str) -> Outcome | None:
     of medical necessity -> ``None``.
     """
     text = collapse_ws(sentence)
-    if not _NECESSITY.search(text):
-        return None
-    return "upheld" if _NEGATED_NECESSITY.search(text) else "overturned"
+    if _NOT_NECESSARY.search(text):
+        return "upheld"
+    return "overturned" if _NECESSARY.search(text) else None
 
 
 def conclusion(text: str) -> tuple[Outcome, Span] | None:
