@@ -7,6 +7,7 @@ offsets index the joined, normalised text.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import re
 import threading
@@ -152,7 +153,18 @@ def _pdf_page_texts(data: bytes, max_pages: int | None) -> list[str]:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode plain text: UTF-8 (with or without BOM), else cp1252, else latin-1."""
+    """Decode plain text: UTF-16 with a byte-order mark, UTF-8 (with or without BOM), else
+    cp1252, else latin-1.
+
+    Raises NotALetterError for binary data (NUL bytes outside UTF-16).
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise NotALetterError("input is not valid UTF-16 text") from exc
+    if b"\x00" in data[:4096]:
+        raise NotALetterError("input is binary, not text")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -181,8 +193,6 @@ def undouble_line_breaks(text: str) -> str:
 
 def read_text(data: bytes, *, max_pages: int | None = None) -> Document:
     """Plain text: form feeds separate pages. Raises NotALetterError for empty or binary input."""
-    if b"\x00" in data[:4096]:
-        raise NotALetterError("input is binary, not text")
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise NotALetterError("input has no text")

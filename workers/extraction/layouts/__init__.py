@@ -36,11 +36,17 @@ class LayoutParser(Protocol):
 
 PARSERS: tuple[LayoutParser, ...] = (a.PARSER_2016, a.PARSER_2014)
 
-# Wording every IMR determination letter uses somewhere; absent -> not an IMR letter at all.
-_IMR_MARKERS = re.compile(
-    r"Independent\s+Medical\s+Review|\bIMR\b|medically\s+necessary|Utilization\s+Review",
-    re.IGNORECASE,
-)
+# An IMR determination letter names the review and calls itself a determination; a UR notice
+# (which also mentions IMR, as the appeal route) calls itself a utilization review decision.
+_IMR = re.compile(r"Independent\s+Medical\s+Review|\bIMR\b", re.IGNORECASE)
+_DETERMINATION = re.compile(r"\bdetermination\b|MEDICAL\s+PROFESSIONAL\s+REVIEW", re.IGNORECASE)
+_UR_NOTICE = re.compile(r"UTILIZATION\s+REVIEW\s+(?:DECISION|DETERMINATION)\b")
+
+
+def looks_like_imr_letter(doc: Document) -> bool:
+    """Whether ``doc`` reads like an IMR determination letter of any layout or organisation."""
+    text = doc.text
+    return bool(_IMR.search(text) and _DETERMINATION.search(text)) and not _UR_NOTICE.search(text)
 
 
 def detect(doc: Document, parsers: tuple[LayoutParser, ...] = PARSERS) -> LayoutParser:
@@ -57,6 +63,6 @@ def detect(doc: Document, parsers: tuple[LayoutParser, ...] = PARSERS) -> Layout
             best, best_score = parser, score
     if best is not None and best_score >= MIN_SCORE:
         return best
-    if len(_IMR_MARKERS.findall(doc.text)) >= 2:
+    if looks_like_imr_letter(doc):
         raise UnknownLayoutError("looks like an IMR letter but matches no known layout")
     raise NotALetterError("text is not an IMR Final Determination Letter")
