@@ -1,10 +1,141 @@
-"""`imr extract`."""
+"""`imr extract FILE... [--json | --jsonl] [--out DIR]`: letters to JSON records, no Kafka/S3.
+
+Each readable letter gives one JSON object (on stdout, or ``<DIR>/<stem>.json`` with ``--out``).
+A file that cannot be read or extracted gives one line ``<file>: <reason>: <message>`` on stderr
+and a non-zero exit status; the other files are still processed.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from schemas.letter import LetterRecord
+from workers.config import Settings
+from workers.extraction import ExtractionError, extract
+
+# Turns an extracted record into the JSON-ready data the command prints.
+Render = Callable[[LetterRecord], dict[str, Any]]
 
 
-def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
-    """Not wired yet: the owner of this verb replaces this module."""
+def render_record(record: LetterRecord) -> dict[str, Any]:
+    return record.model_dump(mode="json")
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "extract",
+        help="extract letters (PDF or text) into JSON records",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    style = parser.add_mutually_exclusive_group()
+    style.add_argument(
+        "--json", dest="style", action="store_const", const="json", help="pretty JSON objects"
+    )
+    style.add_argument(
+        "--jsonl", dest="style", action="store_const", const="jsonl", help="one line per letter"
+    )
+    parser.add_argument("--out", type=Path, metavar="DIR", help="write <DIR>/<stem>.json files")
+    parser.add_argument("--max-pages", type=int, default=None, help="reject longer documents")
+    parser.set_defaults(func=handle, style=None)
+
+
+@dataclass
+class _Tally:
+    letters: int = 0
+    items: int = 0
+    upheld: int = 0
+    overturned: int = 0
+    failures: int = 0
+
+    def add(self, record: LetterRecord) -> None:
+        self.letters += 1
+        self.items += len(record.items)
+        self.upheld += sum(item.outcome == "upheld" for item in record.items)
+        self.overturned += sum(item.outcome == "overturned" for item in record.items)
+
+
+def handle(args: argparse.Namespace) -> int:
+    max_pages = args.max_pages if args.max_pages is not None else Settings().max_pages
+    return run(
+        args.files,
+        style=args.style,
+        out=args.out,
+        max_pages=max_pages,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+    )
+
+
+def run(
+    files: list[Path],
+    *,
+    style: str | None,
+    out: Path | None,
+    max_pages: int | None,
+    stdout: TextIO,
+    stderr: TextIO,
+    render: Render = render_record,
+) -> int:
+    """Extract every file; returns 0 when all succeed, 1 otherwise.
+
+    Records go to stdout unless ``out`` is given; with ``out`` they also go to stdout when a
+    ``style`` was chosen explicitly. Without a style, one file prints pretty JSON and several
+    print JSON lines.
+    """
+    to_stdout = out is None or style is not None
+    style = style or ("json" if len(files) == 1 else "jsonl")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    progress = len(files) > 1 and stderr.isatty()
+    tally = _Tally()
+    started = time.perf_counter()
+    for number, path in enumerate(files, start=1):
+        if progress:
+            print(f"\r[{number}/{len(files)}] {path.name}", end="", file=stderr, flush=True)
+        record = _extract_file(path, max_pages, stderr, clear_line=progress)
+        if record is None:
+            tally.failures += 1
+            continue
+        tally.add(record)
+        data = render(record)
+        if out is not None:
+            (out / f"{path.stem}.json").write_text(json.dumps(data, indent=2) + "\n")
+        if to_stdout:
+            print(_dump(data, style), file=stdout, flush=True)
+    if progress:
+        print("\r\033[K", end="", file=stderr)
+    if len(files) > 1:
+        print(
+            f"{tally.letters} letters, {tally.items} items ({tally.upheld} upheld, "
+            f"{tally.overturned} overturned), {tally.failures} failures, "
+            f"{time.perf_counter() - started:.2f} s",
+            file=stderr,
+        )
+    return 1 if tally.failures else 0
+
+
+def _dump(data: dict[str, Any], style: str) -> str:
+    return json.dumps(data, indent=2) if style == "json" else json.dumps(data)
+
+
+def _extract_file(
+    path: Path, max_pages: int | None, stderr: TextIO, *, clear_line: bool
+) -> LetterRecord | None:
+    try:
+        data = path.read_bytes()
+        return extract(data, max_pages=max_pages)
+    except OSError as exc:
+        reason, message = "unreadable", exc.strerror or type(exc).__name__
+    except ExtractionError as exc:
+        reason, message = exc.reason, str(exc)
+    prefix = "\r\033[K" if clear_line else ""
+    print(f"{prefix}{path}: {reason}: {message}", file=stderr)
+    return None
