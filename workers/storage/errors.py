@@ -6,7 +6,7 @@ itself is kept in the dead-letter record.
 
 from __future__ import annotations
 
-from workers.runtime.errors import PermanentError, TransientError
+from workers.runtime import PermanentError, TransientError
 
 
 class ObjectMissingError(PermanentError):

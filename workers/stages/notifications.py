@@ -1,0 +1,124 @@
+"""Read object-store bucket notifications into the objects they announce. Pure: no I/O.
+
+Accepted shapes, as the stores publish them:
+
+* AWS S3: ``{"Records": [...]}``; keys are URL-encoded with ``+`` for spaces.
+* MinIO: the same records wrapped as ``{"EventName": ..., "Key": ..., "Records": [...]}``.
+* versitygw: a bare JSON array of records.
+* Test events (``{"Event": "s3:TestEvent", ...}``), sent when notifications are configured,
+  announce nothing.
+
+Only ``ObjectCreated:*`` records (with or without the ``s3:`` prefix) announce a letter; other
+events are ignored, as are objects outside the configured bucket, prefix and suffixes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+from schemas.events import SourceObject
+from workers.config import Settings
+from workers.runtime import PermanentError
+from workers.storage import normalise_etag
+
+_TEST_EVENT = "s3:TestEvent"
+_CREATED = "ObjectCreated:"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectFilter:
+    """Which announced objects are letters: in ``bucket``, under ``prefix``, ending in one of
+    ``suffixes`` (case-insensitive; empty means any)."""
+
+    bucket: str
+    prefix: str = ""
+    suffixes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ObjectFilter:
+        return cls(settings.s3_bucket, settings.s3_prefix, settings.s3_suffixes)
+
+    def accepts(self, bucket: str, key: str) -> bool:
+        if bucket != self.bucket or not key.startswith(self.prefix) or key.endswith("/"):
+            return False
+        lowered = key.lower()
+        return not self.suffixes or any(lowered.endswith(s.lower()) for s in self.suffixes)
+
+
+def parse_notification(payload: bytes, accept: ObjectFilter) -> list[SourceObject]:
+    """The created objects ``payload`` announces that ``accept`` lets through, in order.
+
+    Raises :class:`PermanentError` when the payload is not JSON or not a known shape.
+    """
+    try:
+        document = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PermanentError("malformed_notification") from error
+    created = (_created_object(record) for record in _records(document))
+    return [o for o in created if o is not None and accept.accepts(o.bucket, o.key)]
+
+
+def _records(document: Any) -> Sequence[Any]:
+    if isinstance(document, list):
+        return document
+    if isinstance(document, Mapping):
+        if document.get("Event") == _TEST_EVENT:
+            return []
+        records = document.get("Records")
+        if isinstance(records, list):
+            return records
+    raise PermanentError("unknown_notification_shape")
+
+
+def _created_object(record: Any) -> SourceObject | None:
+    if not isinstance(record, Mapping):
+        raise PermanentError("malformed_notification_record")
+    event_name = record.get("eventName")
+    if not isinstance(event_name, str):
+        raise PermanentError("malformed_notification_record")
+    if not event_name.removeprefix("s3:").startswith(_CREATED):
+        return None
+    s3 = _mapping(record.get("s3"))
+    bucket = _mapping(s3.get("bucket")).get("name")
+    obj = _mapping(s3.get("object"))
+    key = obj.get("key")
+    if not isinstance(bucket, str) or not isinstance(key, str) or not bucket or not key:
+        raise PermanentError("malformed_notification_record")
+    size = obj.get("size")
+    return SourceObject(
+        bucket=bucket,
+        key=unquote_plus(key),
+        version_id=_text(obj.get("versionId")),
+        etag=normalise_etag(_text(obj.get("eTag"))),
+        size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+        content_type=_text(obj.get("contentType")),
+        received_at=_timestamp(record.get("eventTime")),
+        event_name=event_name,
+        sequencer=_text(obj.get("sequencer")),
+    )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PermanentError("malformed_notification_record")
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """The event time if it is an ISO 8601 instant with a zone; it is informational only."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
