@@ -126,14 +126,16 @@ _MONTHS = {
     for name in names
 }
 _MONTH_NAME = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_NUMERIC_DATE = r"\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*(?:\d{4}|\d{2})(?!\d)"
+_NUMERIC_DATE = (
+    r"(?:\d{1,2}\s*/\s*\d{1,2}\s*/\s*|\d{1,2}\s*-\s*\d{1,2}\s*-\s*)(?:\d{4}|\d{2})(?![\d/-])"
+)
 _MONTH_FIRST = _MONTH_NAME + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
 _DAY_FIRST = r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH_NAME + r",?\s+\d{4}"
 DATE_PATTERN = rf"(?:{_NUMERIC_DATE}|{_MONTH_FIRST}|{_DAY_FIRST})"
 """Regex source for one date in any form :func:`parse_date` understands."""
 
 _DATE = re.compile(rf"(?<![\w/-]){DATE_PATTERN}", re.IGNORECASE)
-_NUMERIC_PARTS = re.compile(r"(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{2,4})")
+_NUMERIC_PARTS = re.compile(r"(\d{1,2})\s*([/-])\s*(\d{1,2})\s*\2\s*(\d{2}|\d{4})")
 _WORD_PARTS = re.compile(r"[a-z]+|\d+", re.IGNORECASE)
 # Two-digit years up to this value are 20xx, above it 19xx.
 _TWO_DIGIT_PIVOT = 50
@@ -147,11 +149,9 @@ def parse_date(text: str) -> date | None:
     numeric = _NUMERIC_PARTS.fullmatch(text)
     try:
         if numeric:
-            month, day, year = (int(part) for part in numeric.groups())
-            if len(numeric.group(3)) == 2:
+            month, day, year = (int(numeric.group(n)) for n in (1, 3, 4))
+            if len(numeric.group(4)) == 2:
                 year += 2000 if year <= _TWO_DIGIT_PIVOT else 1900
-            elif len(numeric.group(3)) != 4:
-                return None
             return date(year, month, day)
         parts = [p.lower() for p in _WORD_PARTS.findall(text) if p.lower() not in _ORDINALS]
         if len(parts) != 3:

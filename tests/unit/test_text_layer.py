@@ -1,0 +1,154 @@
+"""Text layer: normalisation, plain-text decoding, PDF reading and its typed errors."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfgen import canvas
+
+from workers.extraction.errors import (
+    CorruptDocumentError,
+    DocumentTooLargeError,
+    EncryptedDocumentError,
+    NotALetterError,
+    NoTextLayerError,
+)
+from workers.extraction.text_layer import (
+    document_from_pages,
+    load_document,
+    normalise_text,
+    undouble_line_breaks,
+)
+
+
+def _pdf(pages: list[list[str]]) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=letter)
+    for lines in pages:
+        y = 720
+        for line in lines:
+            pdf.drawString(72, y, line)
+            y -= 14
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+PAGE_ONE = ["Case Number: CM17-0000001", "Date Assigned: 01/09/2017 Date of Injury: 10/11/2016"]
+PAGE_TWO = ["Decision rationale: The request is not medically necessary."]
+
+
+class TestNormalise:
+    def test_line_endings_become_newlines(self) -> None:
+        assert normalise_text("a\r\nb\rc") == "a\nb\nc"
+
+    def test_odd_spaces_become_plain_spaces_and_zero_width_disappear(self) -> None:
+        assert normalise_text("MRI\u00a0of\u2009the\u202fknee\u200b\ufeff") == "MRI of the knee"
+
+    def test_ligatures_are_expanded(self) -> None:
+        assert normalise_text("\ufb01nal \ufb02exion e\ufb00ect") == "final flexion effect"
+
+    def test_smart_quotes_and_dashes_become_ascii(self) -> None:
+        text = "\u201cTapering\u201d patient\u2019s ODG Preface \u2013 Therapy \u2014 x"
+        assert normalise_text(text) == '"Tapering" patient\'s ODG Preface - Therapy - x'
+
+    def test_soft_hyphen_is_removed_and_pdfium_line_hyphen_kept(self) -> None:
+        assert normalise_text("docu\u00adment Non\ufffeMTUS") == "document Non-MTUS"
+
+    def test_trailing_spaces_are_stripped_per_line(self) -> None:
+        assert normalise_text("Received:  \n01/03/2017 \t") == "Received:\n01/03/2017"
+
+
+class TestDocument:
+    def test_pages_are_joined_by_form_feed_with_page_starts(self) -> None:
+        doc = document_from_pages(["first page ", "second"])
+        assert doc.text == "first page\fsecond"
+        assert doc.page_starts == (0, 11)
+        assert doc.page_of(doc.text.index("second")) == 2
+        assert doc.provenance(0, 5).page == 1
+
+    def test_no_pages_is_not_a_letter(self) -> None:
+        with pytest.raises(NotALetterError):
+            document_from_pages([])
+
+
+class TestPlainText:
+    def test_blank_line_after_every_line_is_undone(self) -> None:
+        text = "\n\n".join(f"line {n}" for n in range(10)) + "\n\n\n\nafter a real blank"
+        assert undouble_line_breaks(text) == (
+            "\n".join(f"line {n}" for n in range(10)) + "\n\nafter a real blank"
+        )
+
+    def test_ordinary_text_keeps_its_blank_lines(self) -> None:
+        text = "a\nb\n\nc\nd\ne\nf\ng\nh\ni"
+        assert undouble_line_breaks(text) == text
+
+    def test_cp1252_fallback(self) -> None:
+        doc = load_document("Patient\u2019s \u201cMRI\u201d".encode("cp1252"))
+        assert doc.text == 'Patient\'s "MRI"'
+
+    def test_utf16_with_bom(self) -> None:
+        doc = load_document("Case Number: CM17-0000001".encode("utf-16"))
+        assert doc.text == "Case Number: CM17-0000001"
+
+    def test_form_feeds_separate_pages(self) -> None:
+        doc = load_document(b"page one\r\n\x0cpage two")
+        assert doc.pages == 2
+        assert doc.text == "page one\n\fpage two"
+
+    @pytest.mark.parametrize("data", [b"", b"   \n\t ", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"])
+    def test_empty_or_binary_input_is_not_a_letter(self, data: bytes) -> None:
+        with pytest.raises(NotALetterError):
+            load_document(data)
+
+    def test_page_limit(self) -> None:
+        with pytest.raises(DocumentTooLargeError):
+            load_document(b"a\fb\fc", max_pages=2)
+
+
+class TestPdf:
+    def test_text_layer_is_read_per_page(self) -> None:
+        doc = load_document(_pdf([PAGE_ONE, PAGE_TWO]))
+        assert doc.pages == 2
+        first, second = doc.text.split("\f")
+        assert "Date Assigned: 01/09/2017 Date of Injury: 10/11/2016" in first
+        assert second.startswith("Decision rationale:")
+        assert "\r" not in doc.text
+
+    def test_pdf_is_sniffed_by_magic_not_media_type(self) -> None:
+        doc = load_document(_pdf([PAGE_ONE]), media_type="application/octet-stream")
+        assert doc.text.startswith("Case Number: CM17-0000001")
+
+    def test_encrypted_pdf(self) -> None:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf([PAGE_ONE]))))
+        writer.encrypt(user_password="secret", owner_password="owner")
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        with pytest.raises(EncryptedDocumentError) as caught:
+            load_document(buffer.getvalue())
+        assert caught.value.reason == "encrypted"
+
+    def test_truncated_pdf_is_corrupt(self) -> None:
+        data = _pdf([PAGE_ONE])
+        with pytest.raises(CorruptDocumentError):
+            load_document(data[: len(data) // 3])
+
+    def test_bytes_declared_as_pdf_without_pdf_structure_are_corrupt(self) -> None:
+        with pytest.raises(CorruptDocumentError):
+            load_document(b"just some words", media_type="application/pdf")
+
+    def test_image_only_pdf_has_no_text_layer(self) -> None:
+        buffer = io.BytesIO()
+        pdf = canvas.Canvas(buffer, pagesize=letter)
+        pdf.rect(72, 72, 300, 400, fill=1)
+        pdf.showPage()
+        pdf.save()
+        with pytest.raises(NoTextLayerError):
+            load_document(buffer.getvalue())
+
+    def test_page_limit(self) -> None:
+        with pytest.raises(DocumentTooLargeError):
+            load_document(_pdf([PAGE_ONE, PAGE_TWO, PAGE_TWO]), max_pages=2)
