@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from collections.abc import Iterable
 
-from workers.runtime.messages import TopicPartition
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _SECONDS_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -37,6 +37,7 @@ class RuntimeMetrics:
             registry=r,
         )
 
-    def record_lag(self, stage: str, lag: dict[TopicPartition, int]) -> None:
-        for tp, value in lag.items():
-            self.consumer_lag.labels(stage, tp.topic, str(tp.partition)).set(value)
+    def record_lag(self, stage: str, lag: Iterable[tuple[tuple[str, int], int]]) -> None:
+        """``lag`` pairs ``(topic, partition)`` with the records not yet consumed there."""
+        for (topic, partition), value in lag:
+            self.consumer_lag.labels(stage, topic, str(partition)).set(value)

@@ -6,8 +6,10 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from workers.runtime.messages import Message, Output
+if TYPE_CHECKING:  # the runtime imports this module; keep the dependency one-way at run time
+    from workers.runtime.messages import Message, Output
 
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"

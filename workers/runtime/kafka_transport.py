@@ -26,6 +26,7 @@ from workers.runtime.transport import Offsets, RebalanceListener
 log = structlog.get_logger(__name__)
 
 _ASSIGN_TIMEOUT_S = 30.0
+_LAG_TIMEOUT_MS = 5000
 
 
 def _kafka_offsets(offsets: Offsets) -> dict[KafkaTopicPartition, OffsetAndMetadata]:
@@ -143,13 +144,20 @@ class KafkaTransportConsumer:
         return _ours(self._consumer.assignment())
 
     def lag(self) -> dict[TopicPartition, int]:
-        lags: dict[TopicPartition, int] = {}
-        for tp in self._consumer.assignment():
-            end = self._consumer.highwater(tp)
-            position = self._consumer.position(tp, timeout_ms=1000)
-            if end is not None and position is not None:
-                lags[TopicPartition(tp.topic, tp.partition)] = max(0, end - position)
-        return lags
+        """Measured against the end offsets for this consumer's isolation level (a network call)."""
+        assigned = list(self._consumer.assignment())
+        if not assigned:
+            return {}
+        try:
+            ends = self._consumer.end_offsets(assigned, timeout_ms=_LAG_TIMEOUT_MS)
+            positions = {tp: self._consumer.position(tp, _LAG_TIMEOUT_MS) for tp in assigned}
+        except KafkaError as exc:
+            raise DeliveryError(f"lag lookup failed: {type(exc).__name__}") from exc
+        return {
+            TopicPartition(tp.topic, tp.partition): max(0, ends[tp] - (positions[tp] or 0))
+            for tp in assigned
+            if tp in ends
+        }
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

@@ -363,4 +363,7 @@ class StageRunner:
         now = time.monotonic()
         if now - self._lag_refreshed >= LAG_REFRESH_S:
             self._lag_refreshed = now
-            self.metrics.record_lag(self.name, self._lag())
+            try:
+                self.metrics.record_lag(self.name, self._lag().items())
+            except DeliveryError:
+                self._log.warning("lag_unavailable")
