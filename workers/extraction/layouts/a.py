@@ -318,6 +318,8 @@ def _read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) ->
     intro = _ISSUES_INTRO.match(text, start)
     cursor = intro.end() if intro and intro.end() - start < 300 else start
     positions = _field_positions(doc, cursor)
+    if not positions:
+        return []
     headings: list[tuple[Span, re.Match[str] | None]] = []
     rationale_ends: list[int] = []
     for index, fields in enumerate(positions):
