@@ -42,6 +42,15 @@ _SENSITIVE_WORDS = frozenset(
         "address",
         "phone",
         "email",
+        "case",
+        "claim",
+        "injury",
+        "birth",
+        "diagnosis",
+        "message",
+        "snippet",
+        "excerpt",
+        "raw",
     }
 )
 _EXCEPTION_KEYS = frozenset({"exc_info", "exception", "stack", "stack_info"})

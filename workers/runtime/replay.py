@@ -84,11 +84,11 @@ def drain(consumer: Consumer, timeout_s: float = DRAIN_TIMEOUT_S) -> Iterator[li
     """Batches until the consumer has reached the end of every assigned partition."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if consumer.assignment() and not any(consumer.lag().values()):
+            return
         batch = consumer.poll(_POLL_S, _BATCH)
         if batch:
             yield batch
-        elif consumer.assignment() and not any(consumer.lag().values()):
-            return
 
 
 def list_dead_letters(

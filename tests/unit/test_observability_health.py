@@ -1,0 +1,70 @@
+"""Health, readiness and Prometheus metrics over HTTP."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from workers.config import Settings
+from workers.observability.health import HealthServer
+from workers.observability.metrics import RuntimeMetrics
+from workers.runtime import MemoryTransport, Message, Output, PermanentError, StageRunner
+
+
+def get(server: HealthServer, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}{path}", timeout=5) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture
+def stage_and_server() -> Iterator[tuple[StageRunner, HealthServer, MemoryTransport]]:
+    bus = MemoryTransport(default_partitions=2)
+
+    def handler(message: Message) -> list[Output]:
+        if message.value == b"bad":
+            raise PermanentError("invalid")
+        return [Output("out", message.key, message.value)]
+
+    metrics = RuntimeMetrics()
+    stage = StageRunner("validate", "in", handler, bus, Settings(), metrics=metrics)
+    server = HealthServer(0, metrics.registry, lambda: stage.ready, host="127.0.0.1")
+    server.start()
+    yield stage, server, bus
+    server.stop()
+
+
+def test_liveness_always_answers_and_readiness_follows_the_assignment(
+    stage_and_server: tuple[StageRunner, HealthServer, MemoryTransport],
+) -> None:
+    stage, server, _ = stage_and_server
+    assert get(server, "/healthz") == (200, "ok\n")
+    assert get(server, "/readyz")[0] == 503
+    stage.poll_once(timeout_s=0)
+    assert get(server, "/readyz")[0] == 200
+    stage.stop()
+    assert get(server, "/readyz")[0] == 503
+    assert get(server, "/nope")[0] == 404
+
+
+def test_metrics_count_records_dead_letters_time_and_lag(
+    stage_and_server: tuple[StageRunner, HealthServer, MemoryTransport],
+) -> None:
+    stage, server, bus = stage_and_server
+    for value in (b"a", b"b", b"bad"):
+        bus.publish("in", value, key=value)
+    stage.run_until_idle()
+    status, body = get(server, "/metrics")
+    assert status == 200
+    lines = set(body.splitlines())
+    assert 'imr_messages_in_total{stage="validate"} 3.0' in lines
+    assert 'imr_messages_out_total{stage="validate"} 2.0' in lines
+    assert 'imr_messages_failed_total{kind="permanent",stage="validate"} 1.0' in lines
+    assert 'imr_dead_letters_total{stage="validate"} 1.0' in lines
+    assert 'imr_processing_seconds_count{stage="validate"} 3.0' in lines
+    assert any(line.startswith('imr_consumer_lag{partition="0"') for line in lines)
