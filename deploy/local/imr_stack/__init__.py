@@ -1,0 +1,1 @@
+"""Local development stack: Apache Kafka (KRaft) and a versitygw S3 server on loopback."""
