@@ -47,7 +47,33 @@ def test_minio_wrapper_is_unwrapped() -> None:
     assert found.event_name == "s3:ObjectCreated:Put"
 
 
-@pytest.mark.parametrize("name", ["aws_test_event.json"])
+def test_versitygw_keys_are_taken_verbatim() -> None:
+    accept = ObjectFilter("capture-236015a5", "", (".pdf",))
+    [found] = parse_notification(sample("versitygw_put.json"), accept)
+    assert found.key == "in/Final Determination+copy (1).pdf"
+    assert found.etag == "183b148a9dae94a7844a8351b1fc2d59"
+    assert found.version_id is None
+    assert found.event_name == "s3:ObjectCreated:Put"
+
+
+def test_versitygw_multipart_upload_counts_as_created() -> None:
+    accept = ObjectFilter("capture-236015a5", "", (".pdf",))
+    [found] = parse_notification(sample("versitygw_multipart.json"), accept)
+    assert (found.key, found.etag, found.version_id) == (
+        "multi.pdf",
+        "bccb8986cc6b395e4f045d410c776698-1",
+        None,
+    )
+
+
+def test_an_aws_bucket_arn_leaves_keys_url_encoded() -> None:
+    aws = record("a+b.pdf")
+    aws["s3"]["bucket"]["arn"] = "arn:aws:s3:::imr-letters"
+    [found] = parse_notification(payload(aws), LETTERS)
+    assert found.key == "a b.pdf"
+
+
+@pytest.mark.parametrize("name", ["aws_test_event.json", "versitygw_test_event.json"])
 def test_test_events_announce_nothing(name: str) -> None:
     assert parse_notification(sample(name), LETTERS) == []
 

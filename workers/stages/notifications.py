@@ -4,7 +4,9 @@ Accepted shapes, as the stores publish them:
 
 * AWS S3: ``{"Records": [...]}``; keys are URL-encoded with ``+`` for spaces.
 * MinIO: the same records wrapped as ``{"EventName": ..., "Key": ..., "Records": [...]}``.
-* versitygw: a bare JSON array of records.
+* versitygw: AWS-like records (a bare JSON array of them in older releases) whose keys are
+  *not* URL-encoded. Such records are recognised by the bucket ARN, which versitygw builds from
+  the request path and so ends with ``/<bucket>/<key>`` verbatim; their keys are taken as is.
 * Test events (``{"Event": "s3:TestEvent", ...}``), sent when notifications are configured,
   announce nothing.
 
@@ -92,7 +94,7 @@ def _created_object(record: Any) -> SourceObject | None:
     size = obj.get("size")
     return SourceObject(
         bucket=bucket,
-        key=unquote_plus(key),
+        key=key if _key_is_verbatim(s3, bucket, key) else unquote_plus(key),
         version_id=_text(obj.get("versionId")),
         etag=normalise_etag(_text(obj.get("eTag"))),
         size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
@@ -101,6 +103,11 @@ def _created_object(record: Any) -> SourceObject | None:
         event_name=event_name,
         sequencer=_text(obj.get("sequencer")),
     )
+
+
+def _key_is_verbatim(s3: Mapping[str, Any], bucket: str, key: str) -> bool:
+    arn = _mapping(s3.get("bucket")).get("arn")
+    return isinstance(arn, str) and arn.endswith(f"/{bucket}/{key}")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -1,0 +1,42 @@
+"""Ingest: bucket notifications in, one ``letter.received`` event per created letter object out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemas.events import LetterReceived, LetterReceivedData, SourceObject, stage_source
+from workers.config import Settings
+from workers.runtime import Handler, Message, Output
+from workers.stages.codec import decode, emit
+from workers.stages.notifications import ObjectFilter, parse_notification
+
+_SOURCE = stage_source("ingest")
+_CLOUDEVENT_TYPE_HEADER = "ce_type"
+
+
+def received_event(source: SourceObject) -> LetterReceived:
+    """The ``letter.received`` event announcing ``source``, keyed by its stable letter id."""
+    return LetterReceived(
+        source=_SOURCE, data=LetterReceivedData(letter_id=source.letter_id, source=source)
+    )
+
+
+def make_ingest_handler(settings: Settings) -> Handler:
+    """Reads ``settings.topic_s3_events``; writes ``settings.topic_letters_received``.
+
+    Records carrying a CloudEvents ``ce_type`` header are ``letter.received`` events published
+    straight to the events topic (``imr submit``) and pass through unchanged; every other record
+    is a bucket notification.
+    """
+    accept = ObjectFilter.from_settings(settings)
+    topic = settings.topic_letters_received
+
+    def handle(message: Message) -> Sequence[Output]:
+        if message.header(_CLOUDEVENT_TYPE_HEADER) is not None:
+            return [emit(topic, decode(message, LetterReceived))]
+        return [
+            emit(topic, received_event(found))
+            for found in parse_notification(message.value, accept)
+        ]
+
+    return handle

@@ -1,0 +1,59 @@
+"""Parse: read the announced object version and extract the letter record from it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from schemas.events import LetterParsed, LetterParsedData, LetterReceived, stage_source
+from workers.config import Settings
+from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
+from workers.runtime import Handler, Message, Output, PermanentError
+from workers.stages.codec import decode, emit
+from workers.storage import ObjectStore
+
+_SOURCE = stage_source("parse")
+
+
+def make_parse_handler(settings: Settings, store: ObjectStore) -> Handler:
+    """Reads ``settings.topic_letters_received``; writes ``settings.topic_letters_parsed``.
+
+    The object is read pinned to the announced version (or etag) and at most
+    ``settings.max_object_bytes`` long; the extractor stops at ``settings.max_pages``. Storage
+    errors keep their own permanent/transient kind; extraction errors become permanent
+    failures with the extractor's reason code.
+    """
+    topic = settings.topic_letters_parsed
+
+    def handle(message: Message) -> Sequence[Output]:
+        received = decode(message, LetterReceived).data
+        source = received.source
+        stored = store.get(
+            source.bucket,
+            source.key,
+            version_id=source.version_id,
+            etag=source.etag,
+            max_bytes=settings.max_object_bytes,
+        )
+        content_type = source.content_type or stored.content_type
+        try:
+            record = extract(stored.data, media_type=content_type, max_pages=settings.max_pages)
+        except ExtractionError as error:
+            raise PermanentError(error.reason) from error
+        read = source.model_copy(
+            update={
+                "sha256": hashlib.sha256(stored.data).hexdigest(),
+                "pages": record.pages,
+                "size": stored.size,
+                "content_type": content_type,
+            }
+        )
+        data = LetterParsedData(
+            letter_id=received.letter_id,
+            source=read,
+            record=record,
+            extractor_version=EXTRACTOR_VERSION,
+        )
+        return [emit(topic, LetterParsed(source=_SOURCE, data=data))]
+
+    return handle
