@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     # Delivery.
     delivery_mode: DeliveryMode = "at_least_once"
+    # Names this worker in its transactional id; unique per replica (e.g. the pod name). A
+    # restarted replica with the same id aborts its predecessor's open transaction at once.
+    instance_id: str | None = None
     max_poll_records: int = Field(default=16, ge=1)
     max_poll_interval_ms: int = Field(default=300_000, ge=10_000)
     retry_max_attempts: int = Field(default=5, ge=1)

@@ -41,7 +41,7 @@ def group_id(settings: Settings, stage: Stage) -> str:
 
 
 def default_instance_id() -> str:
-    """Unique per runner: host, process and a random suffix."""
+    """Unique per runner (host, process, random suffix) when ``settings.instance_id`` is unset."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
@@ -73,7 +73,7 @@ class StageRunner:
         self._policy = policy or FailurePolicy.from_settings(settings, name)
         self.metrics = metrics or RuntimeMetrics()
         self._exactly_once = settings.delivery_mode == "exactly_once"
-        self._instance_id = instance_id or default_instance_id()
+        self._instance_id = instance_id or settings.instance_id or default_instance_id()
         self._consumer: Consumer | None = None
         self._producer: Producer | None = None
         self._lock = threading.Lock()
@@ -253,7 +253,9 @@ class StageRunner:
                 producer.commit_transaction()
             else:
                 producer.flush()
-        except DeliveryError:
+        except BaseException:
+            # Also on a crash of the handler, so read_committed consumers are not held up until
+            # the transaction times out.
             if self._exactly_once:
                 producer.abort_transaction()
             raise
