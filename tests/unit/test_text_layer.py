@@ -20,6 +20,7 @@ from workers.extraction.text_layer import (
     document_from_pages,
     load_document,
     normalise_text,
+    strip_page_furniture,
     undouble_line_breaks,
 )
 
@@ -73,6 +74,42 @@ class TestDocument:
     def test_no_pages_is_not_a_letter(self) -> None:
         with pytest.raises(NotALetterError):
             document_from_pages([])
+
+
+class TestPageFurniture:
+    def test_running_header_and_page_numbers_are_dropped(self) -> None:
+        pages = [
+            "Case Number: CM14-0000001\nfirst body line\nPage 1 of 3",
+            "Case Number: CM14-0000001\nsecond body line\nPage 2 of 3",
+            "Case Number: CM14-0000001\nthird body line\n- 3 -",
+        ]
+        assert strip_page_furniture(pages) == [
+            "Case Number: CM14-0000001\nfirst body line",
+            "second body line",
+            "third body line",
+        ]
+
+    def test_repeated_rationale_lines_are_kept(self) -> None:
+        pages = [
+            "heading\nAs such, the request is not medically necessary.",
+            "As such, the request is not medically necessary.\nconservative treatment. As",
+            "such, the request\nconservative treatment. As",
+        ]
+        assert strip_page_furniture(pages) == pages
+
+    def test_page_one_keeps_its_header_line(self) -> None:
+        pages = [
+            "Case Number: CM14-0000001\nbody",
+            "Case Number: CM14-0000001\nmore body",
+        ]
+        assert strip_page_furniture(pages) == ["Case Number: CM14-0000001\nbody", "more body"]
+
+    def test_repeated_short_rationale_lines_without_numbers_are_kept(self) -> None:
+        pages = [
+            "heading\nmedically necessary",
+            "medically necessary\nmore text\nmedically necessary",
+        ]
+        assert strip_page_furniture(pages) == pages
 
 
 class TestPlainText:

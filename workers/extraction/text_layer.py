@@ -11,6 +11,7 @@ import codecs
 import itertools
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 
 import pypdfium2 as pdfium
@@ -94,15 +95,62 @@ def normalise_text(text: str) -> str:
     return _TRAILING_SPACE.sub("", text)
 
 
+_PAGE_NUMBER = re.compile(r"(?:Page\s+\d+(?:\s+of\s+\d+)?|-\s*\d{1,3}\s*-|\d{1,3})", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+_FURNITURE_MAX_CHARS = 80
+
+
+def strip_page_furniture(pages: Sequence[str]) -> list[str]:
+    """Drop running headers and footers from normalised pages.
+
+    A first or last line of a page is furniture when it is a bare page number ("Page 2 of 3",
+    "- 2 -", "2"), or when the same short line holding a number (compared with digits ignored,
+    e.g. a case number or form code) that does not end a sentence opens, or closes, every page
+    but possibly one. Letters repeat whole rationales, so other repeated lines are kept. The
+    opening line of the first page is the letter's own header and always kept.
+    """
+    if len(pages) < 2:
+        return list(pages)
+    lines = [page.split("\n") for page in pages]
+    for edge in (0, -1):
+        counts = Counter(_edge_key(page_lines, edge) for page_lines in lines)
+        repeated = {
+            key
+            for key, count in counts.items()
+            if count >= max(2, len(pages) - 1) and _may_be_furniture(key)
+        }
+        for number, page_lines in enumerate(lines):
+            index = _edge_index(page_lines, edge)
+            if index is None or (edge == 0 and number == 0):
+                continue
+            line = page_lines[index].strip()
+            if _PAGE_NUMBER.fullmatch(line) or _edge_key(page_lines, edge) in repeated:
+                del page_lines[index]
+    return ["\n".join(page_lines) for page_lines in lines]
+
+
+def _may_be_furniture(key: str) -> bool:
+    return "#" in key and len(key) <= _FURNITURE_MAX_CHARS and not key.endswith((".", "?", "!"))
+
+
+def _edge_index(lines: list[str], edge: int) -> int | None:
+    order = range(len(lines)) if edge == 0 else range(len(lines) - 1, -1, -1)
+    return next((index for index in order if lines[index].strip()), None)
+
+
+def _edge_key(lines: list[str], edge: int) -> str:
+    index = _edge_index(lines, edge)
+    return "" if index is None else _DIGITS.sub("#", lines[index].strip())
+
+
 def document_from_pages(pages: Sequence[str]) -> Document:
-    """Normalise each page and join them with form feeds."""
+    """Normalise each page, drop running headers and footers, and join pages with form feeds."""
     if not pages:
         raise NotALetterError("document has no pages")
     starts: list[int] = []
     parts: list[str] = []
     offset = 0
-    for page in pages:
-        normalised = normalise_text(page)
+    for normalised in strip_page_furniture([normalise_text(page) for page in pages]):
         starts.append(offset)
         parts.append(normalised)
         offset += len(normalised) + len(PAGE_BREAK)

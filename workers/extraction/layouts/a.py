@@ -65,18 +65,24 @@ _SENTENCE_TERMINATED = re.compile(r"[.!?][\"')\]]*\s*\Z")
 _TRAILING_IS = re.compile(r"\s+(?:is|are)\Z")
 _CASE_NUMBER = r"[A-Z]{2}\d{2}-\d{5,8}"
 _PROSE_CREDENTIALS = re.compile(
-    r"\bcertified\s+in\s+(?P<specialty>[^.]+?)\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+"
-    r"(?P<states>[^.]+?)\s*\.",
+    r"\bexpert\s+reviewer\s+is\s+(?P<specialty>[^.]+?),?\s+and\s+(?:is\s+)?licensed\s+to\s+"
+    r"practice\s+in\s+(?P<states>[^.]+?)\s*\.",
     re.IGNORECASE,
+)
+_CERTIFIED_IN = re.compile(
+    r"^(?:an?\s+)?(?:(?:Board[\s-]+)?Certified|Licensed)\s+(?:in|as)\s+(?:an?\s+)?", re.IGNORECASE
+)
+_SUBSPECIALTY = re.compile(
+    r",?\s+(?:and\s+)?has\s+(?:a\s+)?sub-?specialt(?:y|ies)\s+in\s+", re.IGNORECASE
 )
 _UR_CONTEXT = re.compile(
     r"utilization\s+review|\bUR\b|prior\s+(?:review|determination|denial)|non-?certif|denied",
     re.IGNORECASE,
 )
-_2016_LABELS = re.compile(
-    r"Decision\s+Date\s*:|Certification\(s\)/Specialty\s*:|State\(s\)\s+of\s+Licensure\s*:",
-    re.IGNORECASE,
+_REVIEWER_LABELS = re.compile(
+    r"Certification\(s\)/Specialty\s*:|State\(s\)\s+of\s+Licensure\s*:", re.IGNORECASE
 )
+_2016_HEADER_LABELS = re.compile(r"Decision\s+Date\s*:|Application\s+Received\s*:", re.IGNORECASE)
 _HEADER_DATES = (
     ("date_assigned", "Date Assigned"),
     ("date_of_injury", "Date of Injury"),
@@ -155,10 +161,15 @@ class LayoutAParser:
 
 
 def _variant(doc: Document) -> Layout:
-    how = _HOW_MADE.search(doc.text)
-    summary = _SUMMARY.search(doc.text)
-    end = summary.start() if summary else (how.end() if how else 0)
-    return "A-2016" if _2016_LABELS.search(doc.text, 0, end) else "A-2014"
+    """A-2016 when the reviewer block is labelled; A-2014 when the reviewer is described in
+    prose; without either, by the header labels."""
+    issues = _ISSUES.search(doc.text)
+    end = issues.start() if issues else len(doc.text)
+    if _REVIEWER_LABELS.search(doc.text, 0, end):
+        return "A-2016"
+    if _PROSE_CREDENTIALS.search(doc.text, 0, end):
+        return "A-2014"
+    return "A-2016" if _2016_HEADER_LABELS.search(doc.text, 0, end) else "A-2014"
 
 
 def _sections(doc: Document) -> _Sections | None:
@@ -216,6 +227,7 @@ def _read_reviewer(doc: Document, sections: _Sections, evidence: Evidence) -> Re
         states = Span(prose.group("states"), prose.start("states"), prose.end("states"))
         evidence.add("reviewer.specialty", specialty, 0.9)
         evidence.add("reviewer.license_states", states, 0.9)
+        specialty = Span(_prose_specialty(specialty.text), specialty.start, specialty.end)
     else:
         evidence.add("reviewer.specialty", specialty)
         evidence.add("reviewer.license_states", states)
@@ -223,6 +235,12 @@ def _read_reviewer(doc: Document, sections: _Sections, evidence: Evidence) -> Re
         specialty=collapse_ws(specialty.text) if specialty else None,
         license_states=split_states(states.text) if states else [],
     )
+
+
+def _prose_specialty(text: str) -> str:
+    """ "Board Certified in Anesthesiology, has a subspecialty in Pain Medicine" ->
+    "Anesthesiology, Pain Medicine"."""
+    return _SUBSPECIALTY.sub(", ", _CERTIFIED_IN.sub("", collapse_ws(text)))
 
 
 def _with_continuation(doc: Document, value: Span, end: int) -> Span:
@@ -292,25 +310,55 @@ def _narrative_ur_dates(doc: Document, sections: _Sections) -> list[date]:
 # Items
 
 
+_FIELD_KINDS = (
+    ("claims_administrator_guidelines", _CA_FIELD),
+    ("reviewer_guidelines", _REVIEWER_FIELD),
+    ("rationale", _RATIONALE_FIELD),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Fields:
-    """Label positions of one item: CA field, reviewer field, rationale field."""
+    """The field labels of one item in letter order (any of the three may be missing)."""
 
-    ca: re.Match[str]
-    reviewer: re.Match[str] | None
-    rationale: re.Match[str] | None
+    marks: tuple[tuple[str, re.Match[str]], ...]
+
+    @property
+    def start(self) -> int:
+        return self.marks[0][1].start()
+
+    @property
+    def end(self) -> int:
+        return self.marks[-1][1].end()
+
+    def span(self, doc: Document, kind: str, item_end: int) -> Span | None:
+        """The text of field ``kind``: from its label to the next label or ``item_end``."""
+        for index, (name, mark) in enumerate(self.marks):
+            if name == kind:
+                stop = self.marks[index + 1][1].start() if index + 1 < len(self.marks) else item_end
+                return _field_span(doc, mark.end(), stop)
+        return None
 
 
 def _field_positions(doc: Document, start: int) -> list[_Fields]:
-    text = doc.text
-    ca_marks = list(_CA_FIELD.finditer(text, start))
-    found: list[_Fields] = []
-    for index, ca in enumerate(ca_marks):
-        limit = ca_marks[index + 1].start() if index + 1 < len(ca_marks) else len(text)
-        reviewer = _REVIEWER_FIELD.search(text, ca.end(), limit)
-        rationale = _RATIONALE_FIELD.search(text, reviewer.end() if reviewer else ca.end(), limit)
-        found.append(_Fields(ca, reviewer, rationale))
-    return found
+    """Group field labels into items: a label that does not follow the previous one in the
+    order CA guideline, MAXIMUS guideline, rationale starts a new item."""
+    marks = sorted(
+        (
+            (order, name, mark)
+            for order, (name, pattern) in enumerate(_FIELD_KINDS)
+            for mark in pattern.finditer(doc.text, start)
+        ),
+        key=lambda found: found[2].start(),
+    )
+    groups: list[list[tuple[str, re.Match[str]]]] = []
+    last_order = len(_FIELD_KINDS)
+    for order, name, mark in marks:
+        if order <= last_order:
+            groups.append([])
+        groups[-1].append((name, mark))
+        last_order = order
+    return [_Fields(tuple(group)) for group in groups]
 
 
 def _read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) -> list[Item]:
@@ -321,24 +369,16 @@ def _read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) ->
     if not positions:
         return []
     headings: list[tuple[Span, re.Match[str] | None]] = []
-    rationale_ends: list[int] = []
     for index, fields in enumerate(positions):
-        region_start = cursor
-        if index > 0:
-            previous = positions[index - 1]
-            mark = previous.rationale or previous.reviewer or previous.ca
-            region_start = mark.end()
-        heading, outcome = _heading(doc, region_start, fields.ca.start())
-        if index > 0:
-            rationale_ends.append(heading.start)
-        headings.append((heading, outcome))
-    rationale_ends.append(len(text))
-    items: list[Item] = []
-    for number, (fields, (heading, outcome), rationale_end) in enumerate(
-        zip(positions, headings, rationale_ends, strict=True), start=1
-    ):
-        items.append(_item(doc, number, fields, heading, outcome, rationale_end, warnings))
-    return items
+        region_start = positions[index - 1].end if index else cursor
+        headings.append(_heading(doc, region_start, fields.start))
+    item_ends = [heading.start for heading, _ in headings[1:]] + [len(text)]
+    return [
+        _item(doc, number, fields, heading, outcome, item_end, warnings)
+        for number, (fields, (heading, outcome), item_end) in enumerate(
+            zip(positions, headings, item_ends, strict=True), start=1
+        )
+    ]
 
 
 def _lines_before(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -399,7 +439,7 @@ def _item(
     fields: _Fields,
     heading: Span,
     outcome_match: re.Match[str] | None,
-    rationale_end: int,
+    item_end: int,
     warnings: list[ExtractionWarning],
 ) -> Item:
     evidence = Evidence(doc)
@@ -409,15 +449,9 @@ def _item(
         treatment = _TRAILING_IS.sub("", treatment)
         evidence.add("partial_certification", heading)
     evidence.add("treatment", heading, 1.0 if treatment else 0.0)
-    ca_end = fields.reviewer.start() if fields.reviewer else _field_end(fields)
-    ca_span = _field_span(doc, fields.ca.end(), ca_end)
-    reviewer_span = None
-    if fields.reviewer is not None:
-        end = fields.rationale.start() if fields.rationale else rationale_end
-        reviewer_span = _field_span(doc, fields.reviewer.end(), end)
-    rationale_span = None
-    if fields.rationale is not None:
-        rationale_span = _field_span(doc, fields.rationale.end(), rationale_end)
+    ca_span = fields.span(doc, "claims_administrator_guidelines", item_end)
+    reviewer_span = fields.span(doc, "reviewer_guidelines", item_end)
+    rationale_span = fields.span(doc, "rationale", item_end)
     rationale = join_lines(rationale_span.text) if rationale_span else ""
     said = conclusion(rationale)
     outcome = _outcome(number, outcome_match, said, warnings)
@@ -440,11 +474,6 @@ def _item(
         provenance=evidence.provenance,
         confidence=evidence.confidence,
     )
-
-
-def _field_end(fields: _Fields) -> int:
-    mark = fields.rationale
-    return mark.start() if mark else fields.ca.end()
 
 
 def _field_span(doc: Document, start: int, end: int) -> Span:
