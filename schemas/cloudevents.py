@@ -10,6 +10,7 @@ defaults and derive ``subject`` and the Kafka key from their data.
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -106,6 +107,14 @@ class CloudEvent(BaseModel, Generic[DataT]):
         if not isinstance(default, str):
             raise TypeError(f"{cls.__name__} does not fix its event type")
         return default.removeprefix(TYPE_PREFIX)
+
+    @classmethod
+    def data_model(cls) -> builtins.type[BaseModel]:
+        """The model of ``data``."""
+        annotation = cls.model_fields["data"].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            raise TypeError(f"{cls.__name__} does not fix its data model")
+        return annotation
 
     @computed_field  # type: ignore[prop-decorator]
     @property

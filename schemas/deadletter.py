@@ -26,7 +26,7 @@ def _decode(text: str) -> bytes:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class OriginalHeader(_Model):

@@ -80,6 +80,8 @@ class LetterValidatedData(LetterParsedData):
 
 
 class LetterReceived(CloudEvent[LetterReceivedData]):
+    """A letter object was dropped in the bucket (published by ingest)."""
+
     type: Literal["org.imr.letter.received.v1"] = "org.imr.letter.received.v1"
     dataschema: Literal["urn:imr:schema:letter.received.v1"] = "urn:imr:schema:letter.received.v1"
 
@@ -88,6 +90,8 @@ class LetterReceived(CloudEvent[LetterReceivedData]):
 
 
 class LetterParsed(CloudEvent[LetterParsedData]):
+    """A letter was read and its fields extracted (published by parse)."""
+
     type: Literal["org.imr.letter.parsed.v1"] = "org.imr.letter.parsed.v1"
     dataschema: Literal["urn:imr:schema:letter.parsed.v1"] = "urn:imr:schema:letter.parsed.v1"
 
@@ -96,6 +100,8 @@ class LetterParsed(CloudEvent[LetterParsedData]):
 
 
 class LetterValidated(CloudEvent[LetterValidatedData]):
+    """An extraction record passed validation, possibly needing review (published by validate)."""
+
     type: Literal["org.imr.letter.validated.v1"] = "org.imr.letter.validated.v1"
     dataschema: Literal["urn:imr:schema:letter.validated.v1"] = "urn:imr:schema:letter.validated.v1"
 
@@ -104,7 +110,10 @@ class LetterValidated(CloudEvent[LetterValidatedData]):
 
 
 class DeterminationExtracted(CloudEvent[DeterminationData]):
-    """The product: keyed by case number so every decision on a case stays in order."""
+    """The validated, guideline-enriched determination (published by enrich).
+
+    Keyed by case number so every decision on a case stays in order.
+    """
 
     type: Literal["org.imr.determination.extracted.v1"] = "org.imr.determination.extracted.v1"
     dataschema: Literal["urn:imr:schema:determination.extracted.v1"] = (
@@ -116,7 +125,10 @@ class DeterminationExtracted(CloudEvent[DeterminationData]):
 
 
 class DeadLetter(CloudEvent[DeadLetterData]):
-    """JSON form of a dead letter; keyed by the original record's key."""
+    """A record a stage gave up on, in JSON form (written by ``imr dlq``).
+
+    Keyed by the original record's key.
+    """
 
     type: Literal["org.imr.deadletter.v1"] = "org.imr.deadletter.v1"
     dataschema: Literal["urn:imr:schema:deadletter.v1"] = "urn:imr:schema:deadletter.v1"

@@ -18,7 +18,7 @@ class SourceObject(BaseModel):
     and ``pages`` once it has read the bytes.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     bucket: str = Field(min_length=1)
     key: str = Field(min_length=1)

@@ -18,7 +18,7 @@ Severity = Literal["warning", "error"]
 class ValidationReason(BaseModel):
     """One rule that did not pass. ``message`` never quotes letter text or patient details."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     code: str = Field(pattern=r"^[a-z0-9_.]+$")
     field: str | None = None
@@ -28,7 +28,7 @@ class ValidationReason(BaseModel):
 
 
 class ValidationResult(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     status: ValidationStatus
     reasons: list[ValidationReason] = Field(default_factory=list)
