@@ -9,7 +9,7 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from .kafka_broker import EVENTS_TOPIC_PARTITIONS, KafkaBroker, ensure_topic
@@ -39,13 +39,19 @@ def claim_port(host: str, port: int) -> None:
         )
 
 
+def timed(what: str, step: Callable[[], None]) -> None:
+    began = time.monotonic()
+    step()
+    say(f"{what} in {time.monotonic() - began:.1f}s")
+
+
 def up(settings: StackSettings) -> None:
     began = time.monotonic()
     broker, gateway = KafkaBroker(settings), VersityGateway(settings)
     if broker.process.pid() is None:
         claim_port(settings.host, settings.kafka_port)
         claim_port(settings.host, settings.kafka_controller_port)
-        broker.install()
+        timed("kafka jars ready", broker.install)
         broker.start()
         say(f"kafka starting (log: {broker.server_log})")
     broker.wait_ready()
@@ -57,7 +63,7 @@ def up(settings: StackSettings) -> None:
     )
     if gateway.process.pid() is None:
         claim_port(settings.host, settings.s3_port)
-        gateway.install()
+        timed("versitygw binary ready", gateway.install)
         gateway.start()
         say(f"s3 starting (log: {gateway.process.log_file})")
     gateway.wait_ready()
@@ -93,6 +99,17 @@ def status(settings: StackSettings) -> bool:
     return all_up
 
 
+def print_log_tails(settings: StackSettings, lines: int = 40) -> None:
+    """Show the end of every stack log, so a failed start explains itself in CI output."""
+    broker = KafkaBroker(settings)
+    logs = (broker.server_log, broker.process.log_file, VersityGateway(settings).process.log_file)
+    for log in logs:
+        if log.is_file():
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            say(f"--- last {len(tail)} lines of {log}")
+            print("\n".join(tail), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deploy/local/stack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"export {key}={shlex.quote(value)}")
     except StackError as exc:
         say(f"error: {exc}")
+        if args.command == "up":
+            print_log_tails(settings)
         return 1
     return 0
 
