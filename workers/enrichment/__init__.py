@@ -1,0 +1,35 @@
+"""Enrichment: guideline catalog matches, parsed services, DWC categories and what each IMR
+outcome means for authorization. Pure functions; the packaged data is loaded once."""
+
+from __future__ import annotations
+
+from schemas.enrichment import ItemEnrichment
+from schemas.letter import Item
+from workers.enrichment.authorization import authorization
+from workers.enrichment.citations import enrich_citations, normalise_citation
+from workers.enrichment.services import categorise, parse_service
+
+__all__ = [
+    "authorization",
+    "categorise",
+    "enrich_citations",
+    "enrich_item",
+    "normalise_citation",
+    "parse_service",
+]
+
+
+def enrich_item(item: Item) -> ItemEnrichment:
+    """Enrich one disputed item; a partial certification is parsed from its remaining portion."""
+    partial = item.partial_certification
+    treatment = partial.remaining if partial else item.treatment
+    service = parse_service(treatment)
+    category, subcategory = categorise(treatment, service)
+    return ItemEnrichment(
+        service=service,
+        category=category,
+        subcategory=subcategory,
+        authorization=authorization(item),
+        claims_administrator_guidelines=enrich_citations(item.claims_administrator_guidelines),
+        reviewer_guidelines=enrich_citations(item.reviewer_guidelines),
+    )

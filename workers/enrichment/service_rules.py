@@ -1,0 +1,60 @@
+"""Keyword rules that map a requested treatment to a DWC service category (package data).
+
+Rules (``data/service_rules.json``) are tried in order and the first whose terms match wins. The
+order settles overlaps: injections before devices and therapy ("Toradol injection"), devices
+before therapy sessions ("TENS unit" vs "electrical stimulation 2x4"), explicit consultations
+before surgery ("consult with a hip replacement specialist"), surgery before generic evaluations
+("arthroscopy with evaluation of the ACL"). Drugs named in the drug table are recognised before
+these rules apply (see ``services``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache, cached_property
+from importlib.resources import files
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.enrichment import Category
+
+TOPICAL_FORM = re.compile(
+    r"\b(?:cream|gel|ointment|lotion|patch(?:es)?|pads?|topical|spray|roll-on|liniment)\b",
+    re.IGNORECASE,
+)
+"""A drug in one of these forms is a topical analgesic whatever its class (except opioids)."""
+
+COMPOUND = re.compile(r"\bcompound(?:ed)?\b", re.IGNORECASE)
+
+
+class ServiceRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: Category
+    subcategory: str | None
+    name: str
+    """Service name reported for a treatment this rule matches, e.g. "MRI"."""
+    terms: list[str] = Field(min_length=1)
+    """Regex alternatives, searched case-insensitively."""
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("|".join(self.terms), re.IGNORECASE)
+
+
+class ServiceRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    rules: list[ServiceRule] = Field(min_length=1)
+
+
+@cache
+def load_rules() -> ServiceRules:
+    raw = files("workers.enrichment").joinpath("data/service_rules.json").read_text("utf-8")
+    return ServiceRules.model_validate(json.loads(raw))
+
+
+def match_rule(text: str) -> ServiceRule | None:
+    return next((rule for rule in load_rules().rules if rule.pattern.search(text)), None)
