@@ -14,6 +14,7 @@ from workers.extraction.fields import (
     age_and_sex,
     conclusion,
     find_dates,
+    header_dates,
     injury_date_in,
     join_lines,
     labelled_date,
@@ -78,6 +79,42 @@ def test_labelled_values_across_line_breaks() -> None:
     assert specialty is not None
     assert specialty.text == "Family Practice"
     assert labelled_date(doc, "Decision Date") is None
+
+
+HEADER_LABELS = (
+    ("date_assigned", "Date Assigned"),
+    ("date_of_injury", "Date of Injury"),
+    ("decision_date", "Decision Date"),
+)
+
+
+def test_header_dates_next_to_their_labels() -> None:
+    doc = Document("Date Assigned: 01/09/2017 Date of Injury: 10/11/2016\nDecision Date:", (0,))
+    found = header_dates(doc, HEADER_LABELS)
+    assert {name: (value, confidence) for name, (value, _, confidence) in found.items()} == {
+        "date_assigned": (date(2017, 1, 9), 1.0),
+        "date_of_injury": (date(2016, 10, 11), 1.0),
+    }
+
+
+def test_header_dates_printed_after_all_labels_are_paired_in_order() -> None:
+    doc = Document(
+        "Date Assigned:\nDate of Injury:\nDecision Date:\n01/09/2017\n10/11/2016\n01/31/2017", (0,)
+    )
+    found = header_dates(doc, HEADER_LABELS)
+    assert {name: (value, confidence) for name, (value, _, confidence) in found.items()} == {
+        "date_assigned": (date(2017, 1, 9), 0.7),
+        "date_of_injury": (date(2016, 10, 11), 0.7),
+        "decision_date": (date(2017, 1, 31), 0.7),
+    }
+
+
+def test_header_dates_are_not_paired_when_counts_differ() -> None:
+    doc = Document("Date Assigned:\nDate of Injury:\n01/09/2017", (0,))
+    found = header_dates(doc, HEADER_LABELS)
+    assert {name: (value, confidence) for name, (value, _, confidence) in found.items()} == {
+        "date_of_injury": (date(2017, 1, 9), 0.5)
+    }
 
 
 @pytest.mark.parametrize(

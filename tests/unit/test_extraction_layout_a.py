@@ -210,6 +210,24 @@ class TestItems:
         assert item.provenance["treatment"].page == 1
         assert item.provenance["outcome"].page == 2
 
+    def test_item_without_claims_administrator_field(self) -> None:
+        record = _letter(
+            _body(
+                "MRI of the lumbar spine: Upheld",
+                MAXIMUS_ODG,
+                NOT_NECESSARY,
+                "Physical therapy, 6 sessions: Overturned",
+                CA_MTUS,
+                MAXIMUS_ODG,
+                NECESSARY,
+            )
+        )
+        first, second = record.items
+        assert first.treatment == "MRI of the lumbar spine"
+        assert first.claims_administrator_guidelines == []
+        assert [c.raw for c in first.reviewer_guidelines] == ["ODG Low Back, MRI"]
+        assert (second.treatment, second.outcome) == ("Physical therapy, 6 sessions", "overturned")
+
     def test_rationale_contradicting_heading_keeps_heading_and_warns(self) -> None:
         record = _letter(
             _body("MRI of the lumbar spine: Overturned", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)

@@ -8,6 +8,7 @@ provenance with :class:`Evidence`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -218,6 +219,52 @@ def labelled_date(
         return None
     value = parse_date(span.text)
     return None if value is None else (value, span)
+
+
+def header_dates(
+    doc: Document, labels: Sequence[tuple[str, str]], *, start: int = 0, end: int | None = None
+) -> dict[str, tuple[date, Span, float]]:
+    """Header dates by field name: ``labels`` maps field names to label text.
+
+    A date right after its label has confidence 1.0. When text extraction printed labels first
+    and values after them, some labels have no adjacent date; those labels and every label whose
+    date lies after them are then paired in order with the dates following the first of them
+    (confidence 0.7) if the counts agree, else their dates are kept with confidence 0.5.
+    """
+    stop = len(doc.text) if end is None else end
+    marks: list[tuple[int, str]] = []
+    found: dict[str, tuple[date, Span, float]] = {}
+    for name, label in labels:
+        mark = re.compile(label_pattern(label), re.IGNORECASE).search(doc.text, start, stop)
+        if mark is None:
+            continue
+        marks.append((mark.end(), name))
+        hit = labelled_date(doc, label, start=mark.start(), end=stop)
+        if hit is not None:
+            found[name] = (hit[0], hit[1], 1.0)
+    orphans = sorted(position for position, name in marks if name not in found)
+    if not orphans:
+        return found
+    block = sorted(
+        (position, name)
+        for position, name in marks
+        if name not in found or found[name][1].start > orphans[-1]
+    )
+    in_block = {name for _, name in block}
+    claimed = {span.start for name, (_, span, _) in found.items() if name not in in_block}
+    free = [
+        (value, span)
+        for value, span in find_dates(doc.text[orphans[0] : stop], orphans[0])
+        if span.start not in claimed
+    ]
+    if len(free) == len(block):
+        for (_, name), (value, span) in zip(block, free, strict=True):
+            found[name] = (value, span, 0.7)
+    else:
+        for _, name in block:
+            if name in found:
+                found[name] = (found[name][0], found[name][1], 0.5)
+    return found
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,9 +37,9 @@ from workers.extraction.fields import (
     collapse_ws,
     conclusion,
     find_dates,
+    header_dates,
     injury_date_in,
     join_lines,
-    labelled_date,
     labelled_line,
     labelled_value,
     outcome_word,
@@ -203,13 +203,10 @@ def _disagreement(field: str, label: str, narrative: date) -> ExtractionWarning:
 
 
 def _read_header(doc: Document, end: int, evidence: Evidence) -> dict[str, date | None]:
-    values: dict[str, date | None] = {}
-    for name, label in _HEADER_DATES:
-        found = labelled_date(doc, label, end=end)
-        values[name] = found[0] if found else None
-        if found:
-            evidence.add(name, found[1])
-    return values
+    found = header_dates(doc, _HEADER_DATES, end=end)
+    for name, (_, span, confidence) in found.items():
+        evidence.add(name, span, confidence)
+    return {name: found[name][0] if name in found else None for name, _ in _HEADER_DATES}
 
 
 def _read_reviewer(doc: Document, sections: _Sections, evidence: Evidence) -> Reviewer:
