@@ -34,7 +34,7 @@ def _host_path(service: str, container_path: str) -> Path:
     """The repository file a bind mount of ``service`` puts at ``container_path``."""
     target = PurePosixPath(container_path)
     for volume in SERVICES[service].get("volumes", []):
-        source, mounted = volume.split(":")[:2]
+        source, mounted = str(volume).split(":")[:2]
         if source.startswith(".") and target.is_relative_to(mounted):
             return REPO / source / target.relative_to(mounted)
     raise AssertionError(f"{service} mounts nothing at {container_path}")
@@ -84,7 +84,7 @@ def test_every_imr_variable_is_a_setting(service: str, monkeypatch: pytest.Monke
         assert name.startswith("IMR_"), name
         assert name.removeprefix("IMR_").lower() in Settings.model_fields, name
         monkeypatch.setenv(name, value)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.kafka_bootstrap_servers == "kafka:9092"
     assert settings.topic_partitions == _default("topic_partitions")
 
