@@ -1,0 +1,196 @@
+"""Reading helpers shared by the B, C and D layout parsers.
+
+Those layouts are read by their section headings: :func:`find_sections` cuts a document into
+named sections, and the other helpers read the header, the case summary and the reviewer's
+credentials (labelled or in prose) from a section with provenance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from schemas.letter import Patient, Priority, Reviewer
+from workers.extraction.document import Document
+from workers.extraction.fields import (
+    Evidence,
+    Span,
+    age_and_sex,
+    collapse_ws,
+    injury_date_in,
+    label_pattern,
+    labelled_date,
+    labelled_line,
+    labelled_value,
+    sentence_spans,
+    split_states,
+)
+
+CASE_NUMBER = r"CM\d{2}-\d{5,8}"
+"""Regex source for an IMR case number (``CM13-0023518``)."""
+
+LINE_START = r"(?:^|(?<=\f))[ \t]*"
+"""Regex source for the start of a line, including the first line of a page (compile with M)."""
+
+
+def heading_pattern(title: str, *, colon: bool = False) -> re.Pattern[str]:
+    """A section heading on its own line whose words may wrap onto the next line."""
+    words = label_pattern(title) if colon else label_pattern(title).removesuffix(r"\s*:")
+    return re.compile(LINE_START + words, re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A named section: its heading and the text up to the next heading of the same set."""
+
+    name: str
+    heading: Span
+    body: Span
+
+
+def find_sections(
+    doc: Document, headings: Sequence[tuple[str, re.Pattern[str]]], *, start: int = 0
+) -> list[Section]:
+    """Every occurrence of the given headings after ``start``, in document order.
+
+    A section's body runs from its heading to the next heading of any of the given names (or
+    the end of the document) with surrounding whitespace trimmed.
+    """
+    marks: list[tuple[int, int, str]] = []
+    for name, pattern in headings:
+        marks.extend((m.start(), m.end(), name) for m in pattern.finditer(doc.text, start))
+    marks.sort()
+    sections: list[Section] = []
+    for index, (head_start, head_end, name) in enumerate(marks):
+        body_end = marks[index + 1][0] if index + 1 < len(marks) else len(doc.text)
+        sections.append(
+            Section(
+                name=name,
+                heading=Span(doc.text[head_start:head_end], head_start, head_end),
+                body=trimmed(doc, head_end, body_end),
+            )
+        )
+    return sections
+
+
+def first_section(sections: Sequence[Section], name: str) -> Section | None:
+    return next((section for section in sections if section.name == name), None)
+
+
+def trimmed(doc: Document, start: int, end: int) -> Span:
+    """``doc.text[start:end]`` without leading and trailing whitespace."""
+    text = doc.text
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(text[start:end], start, end)
+
+
+def subspan(span: Span, start: int, end: int) -> Span:
+    """The part ``[start, end)`` of ``span.text`` as a span of the document."""
+    return Span(span.text[start:end], span.start + start, span.start + end)
+
+
+# --------------------------------------------------------------------------------------------
+# Header
+
+
+def first_labelled_date(
+    doc: Document, labels: Sequence[str], *, start: int = 0, end: int | None = None
+) -> tuple[date, Span] | None:
+    """The date after the first of ``labels`` present in ``doc.text[start:end]``."""
+    for label in labels:
+        found = labelled_date(doc, label, start=start, end=end)
+        if found is not None:
+            return found
+    return None
+
+
+def case_number(doc: Document, evidence: Evidence, *, end: int | None = None) -> str | None:
+    """The labelled case number, else the first case number anywhere before ``end``."""
+    found = labelled_value(doc, "Case Number", CASE_NUMBER, end=end)
+    confidence = 1.0
+    if found is None:
+        match = re.compile(rf"\b{CASE_NUMBER}\b").search(doc.text, 0, end or len(doc.text))
+        found = Span(match.group(), match.start(), match.end()) if match else None
+        confidence = 0.7
+    evidence.add("case_number", found, confidence)
+    return found.text if found else None
+
+
+def priority(doc: Document, evidence: Evidence, *, end: int | None = None) -> Priority | None:
+    found = labelled_value(doc, "Priority", "Standard|Expedited", end=end)
+    evidence.add("priority", found)
+    if found is None:
+        return None
+    return "Expedited" if found.text.lower() == "expedited" else "Standard"
+
+
+# --------------------------------------------------------------------------------------------
+# Case summary
+
+
+def read_patient(
+    summary: Span | None, evidence: Evidence
+) -> tuple[Patient, tuple[date, Span] | None]:
+    """Age and sex from the first summary sentence that states them, and the injury date.
+
+    A sentence after the second one gets a lower confidence: it may speak of someone else.
+    """
+    if summary is None:
+        return Patient(), None
+    sentences = sentence_spans(summary.text, summary.start)
+    for index, sentence in enumerate(sentences[:4]):
+        found = age_and_sex(sentence)
+        if found is None:
+            continue
+        confidence = 1.0 if index < 2 else 0.7
+        evidence.add("patient.age", found.span, confidence)
+        evidence.add("patient.sex", found.span, confidence)
+        return Patient(age=found.age, sex=found.sex), injury_date_in(sentence)
+    return Patient(), None
+
+
+# --------------------------------------------------------------------------------------------
+# Reviewer credentials
+
+_BOARD_CERTIFIED = re.compile(
+    r"\b(?:Board[\s-]+)?Certified\s+(?:by\s+the\s+[^.]{3,80}?\s+)?in\s+"
+    r"(?P<specialty>[^.;]+?)(?=,?\s+(?:and\s+)?(?:has|is|with|who|holds)\b|\s*[.;])",
+    re.IGNORECASE,
+)
+_LICENSED = re.compile(
+    r"\blicensed\s+to\s+practice(?:\s+medicine)?\s+in\s+(?:the\s+states?\s+of\s+)?"
+    r"(?P<states>[^.;]+?)(?=\s*[.;]|,?\s+(?:and\s+)?(?:has|is|with|who)\b)",
+    re.IGNORECASE,
+)
+
+
+def read_reviewer(doc: Document, block: Span | None, evidence: Evidence) -> Reviewer:
+    """Reviewer credentials from ``block``: the labels ``Certification(s)/Specialty:`` and
+    ``State(s) of Licensure:``, else prose ("Board Certified in X ... licensed to practice in
+    California and Nevada"). Prose values get confidence 0.9.
+    """
+    if block is None:
+        return Reviewer()
+    end = block.end
+    specialty = labelled_line(doc, "Certification(s)/Specialty", start=block.start, end=end)
+    states = labelled_line(doc, "State(s) of Licensure", start=block.start, end=end)
+    confidence = 1.0
+    if specialty is None and states is None:
+        confidence = 0.9
+        board = _BOARD_CERTIFIED.search(block.text)
+        licensed = _LICENSED.search(block.text)
+        if board is not None:
+            specialty = subspan(block, board.start("specialty"), board.end("specialty"))
+        if licensed is not None:
+            states = subspan(block, licensed.start("states"), licensed.end("states"))
+    evidence.add("reviewer.specialty", specialty, confidence)
+    evidence.add("reviewer.license_states", states, confidence)
+    return Reviewer(
+        specialty=collapse_ws(specialty.text) if specialty else None,
+        license_states=split_states(states.text) if states else [],
+    )

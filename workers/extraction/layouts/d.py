@@ -1,0 +1,379 @@
+"""Layout D: the 2013 "Notice of Independent Medical Review Determination" letters.
+
+The first page lists numbered decisions ("1) MAXIMUS Federal Services, Inc. has determined the
+request for X is not medically necessary and appropriate."); there are no Upheld/Overturned
+words, so the decision phrase gives the outcome. Dates come from the narrative ("An application
+for Independent Medical Review was filed on ... disputing the Utilization Review Denial dated
+...") with the header labels as fallback. Each item is detailed later in a numbered "Regarding
+the request for X:" block with the guidelines each side relied upon and the rationale.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from schemas.letter import Citation, ExtractionWarning, Item, Layout, LetterRecord, Outcome
+from workers.extraction.document import Document
+from workers.extraction.errors import UnknownLayoutError
+from workers.extraction.fields import (
+    DATE_PATTERN,
+    Evidence,
+    Span,
+    collapse_ws,
+    conclusion,
+    join_lines,
+    parse_date,
+    sentence_outcome,
+    sentence_spans,
+)
+from workers.extraction.layouts._sections import (
+    LINE_START,
+    Section,
+    case_number,
+    find_sections,
+    first_labelled_date,
+    first_section,
+    heading_pattern,
+    priority,
+    read_patient,
+    read_reviewer,
+    subspan,
+)
+
+_NOTICE = re.compile(r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination", re.I)
+_DETERMINED = re.compile(
+    LINE_START + r"(?P<number>\d{1,2})\)\s+MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+"
+    r"determined\s+(?:that\s+)?the\s+request\s+for\s+(?P<treatment>.+?)\s+"
+    r"(?P<decision>(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary"
+    r"(?:\s+and\s+appropriate)?)\s*\.",
+    re.I | re.S | re.M,
+)
+_REGARDING = re.compile(
+    LINE_START + r"(?P<number>\d{1,2})\)\s+Regarding\s+the\s+request\s+for\s+"
+    r"(?P<treatment>[^:\f]{1,400}?)\s*:[ \t]*$",
+    re.I | re.M,
+)
+_FILED = re.compile(
+    r"application\s+for\s+Independent\s+Medical\s+Review\s+was\s+(?:filed|received)\s+on\s+"
+    rf"(?P<date>{DATE_PATTERN})",
+    re.I,
+)
+_UR_DENIAL = re.compile(
+    rf"Utilization\s+Review\s+(?:Denial|Decision)\s+dated\s+(?P<date>{DATE_PATTERN})", re.I
+)
+_ASSIGNED = re.compile(
+    r"Notice\s+of\s+Assignment\b[^.]{0,120}?\bprovided\s+to\s+the\s+above\s+parties\s+on\s+"
+    rf"(?P<date>{DATE_PATTERN})",
+    re.I,
+)
+
+_DECISION_SECTION = "decision"
+_QUALIFICATIONS = "qualifications"
+_REVIEWER_SUMMARY = "reviewer summary"
+_SUMMARY = "summary"
+_CA_FIELD = "ca"
+_REVIEWER_FIELD = "reviewer"
+_RATIONALE = "rationale"
+_ITEM = "item"
+_CLOSING = "closing"
+_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (_DECISION_SECTION, heading_pattern("INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE")),
+    (_QUALIFICATIONS, heading_pattern("Medical Qualifications of the Expert Reviewer", colon=True)),
+    (_REVIEWER_SUMMARY, heading_pattern("Expert Reviewer Case Summary", colon=True)),
+    (_SUMMARY, heading_pattern("Case Summary", colon=True)),
+    (
+        _CA_FIELD,
+        heading_pattern(
+            "Medical Treatment Guideline(s) Relied Upon by the Claims Administrator", colon=True
+        ),
+    ),
+    (
+        _REVIEWER_FIELD,
+        heading_pattern(
+            "Medical Treatment Guideline(s) Relied Upon by the Expert Reviewer", colon=True
+        ),
+    ),
+    (_RATIONALE, heading_pattern("Rationale for the Decision", colon=True)),
+    (_ITEM, _REGARDING),
+    (
+        _CLOSING,
+        re.compile(LINE_START + r"(?:cc:|Sincerely\b|Enclosures?\b|/[a-z]{1,4}[ \t]*$)", re.M),
+    ),
+)
+
+# Citation sentences: "The Claims Administrator based its decision on the X, which is part of
+# the MTUS." / "The Expert Reviewer relied on the X, which is a medical treatment guideline ..."
+_RELIED = re.compile(
+    r"\b(?:based\s+(?:his/her|his|her|its|their)\s+decision\s+on|relied\s+(?:up)?on)\s+"
+    r"(?:the\s+)?(?P<cited>.+)",
+    re.I | re.S,
+)
+_MTUS_MEMBERSHIP = re.compile(
+    r",?\s+(?:which|that)\s+(?:is|are)\s+(?:a\s+|an\s+)?(?:part\s+of|not\s+part\s+of|"
+    r"medical\s+treatment\s+guidelines?|evidence-based)\b.*\Z",
+    re.I | re.S,
+)
+_AND_THE = re.compile(r",?\s+and\s+the\s+(?=[A-Z])")
+_SAME_AS_CLAIMS_ADMINISTRATOR = re.compile(
+    r"guidelines?\s+(?:used|cited|relied\s+upon)\s+by\s+the\s+Claims\s+Administrator", re.I
+)
+_NOTHING_CITED = re.compile(r"did\s+not\s+(?:cite|provide|reference)", re.I)
+
+
+class LayoutDParser:
+    """Parser for the 2013 notice letters."""
+
+    @property
+    def layout(self) -> Layout:
+        return "D"
+
+    def score(self, doc: Document) -> float:
+        text = doc.text
+        score = 0.5 if _NOTICE.search(text) else 0.0
+        score += 0.2 if _DETERMINED.search(text) else 0.0
+        score += 0.15 if _HEADINGS[0][1].search(text) else 0.0
+        score += 0.15 if _REGARDING.search(text) else 0.0
+        return score
+
+    def parse(self, doc: Document) -> LetterRecord:
+        sections = find_sections(doc, _HEADINGS)
+        decisions = {int(m.group("number")): m for m in _DETERMINED.finditer(doc.text)}
+        first_body = [s.heading.start for s in sections if s.name in (_DECISION_SECTION, _ITEM)]
+        header_end = min([m.start() for m in decisions.values()] + first_body + [len(doc.text)])
+        evidence = Evidence(doc)
+        warnings: list[ExtractionWarning] = []
+        summary = first_section(sections, _SUMMARY) or first_section(sections, _REVIEWER_SUMMARY)
+        patient, narrative_injury = read_patient(summary.body if summary else None, evidence)
+        dates = {
+            "decision_date": _header_date(
+                doc, "decision_date", ("Dated", "Decision Date"), header_end, evidence
+            ),
+            "application_received": _narrative_date(
+                doc, "application_received", _FILED,
+                ("IMR Application Received", "Application Received"), header_end, evidence,
+                warnings,
+            ),
+            "ur_denial_date": _narrative_date(
+                doc, "ur_denial_date", _UR_DENIAL,
+                ("Date of UR Decision", "UR Denial Date"), header_end, evidence, warnings,
+            ),
+            "date_assigned": _narrative_date(
+                doc, "date_assigned", _ASSIGNED, ("Date Assigned",), header_end, evidence,
+                warnings,
+            ),
+            "date_of_injury": _header_date(
+                doc, "date_of_injury", ("Date of Injury",), header_end, evidence
+            ),
+        }  # fmt: skip
+        if dates["date_of_injury"] is None and narrative_injury is not None:
+            dates["date_of_injury"] = narrative_injury[0]
+            evidence.add("date_of_injury", narrative_injury[1], 0.8)
+        qualifications = first_section(sections, _QUALIFICATIONS)
+        items = _items(doc, decisions, _detail_blocks(sections), warnings)
+        return LetterRecord(
+            layout="D",
+            pages=doc.pages,
+            case_number=case_number(doc, evidence, end=header_end),
+            priority=priority(doc, evidence, end=header_end),
+            patient=patient,
+            reviewer=read_reviewer(doc, qualifications.body if qualifications else None, evidence),
+            items=items,
+            provenance=evidence.provenance,
+            confidence=evidence.confidence,
+            warnings=warnings,
+            **dates,
+        )
+
+
+def _header_date(
+    doc: Document, name: str, labels: tuple[str, ...], header_end: int, evidence: Evidence
+) -> date | None:
+    found = first_labelled_date(doc, labels, end=header_end)
+    if found is None:
+        return None
+    evidence.add(name, found[1])
+    return found[0]
+
+
+def _narrative_date(
+    doc: Document,
+    name: str,
+    narrative: re.Pattern[str],
+    labels: tuple[str, ...],
+    header_end: int,
+    evidence: Evidence,
+    warnings: list[ExtractionWarning],
+) -> date | None:
+    """A date the decision narrative states, else its header label; warn when they differ."""
+    labelled = first_labelled_date(doc, labels, end=header_end)
+    match = narrative.search(doc.text)
+    stated = parse_date(match.group("date")) if match else None
+    if match is None or stated is None:
+        if labelled is None:
+            return None
+        evidence.add(name, labelled[1])
+        return labelled[0]
+    evidence.add(name, Span(match.group("date"), match.start("date"), match.end("date")))
+    if labelled is not None and labelled[0] != stated:
+        warnings.append(
+            ExtractionWarning(
+                code="header_narrative_mismatch",
+                field=name,
+                message=f"header {labels[0]} ({labelled[0].isoformat()}) differs from the "
+                "decision narrative; narrative value kept",
+            )
+        )
+    return stated
+
+
+# --------------------------------------------------------------------------------------------
+# Items
+
+
+@dataclass(slots=True)
+class _Detail:
+    """One numbered "Regarding the request for ..." block and its field sections."""
+
+    item: Section
+    fields: dict[str, Section] = field(default_factory=dict)
+
+
+def _detail_blocks(sections: list[Section]) -> dict[int, _Detail]:
+    blocks: dict[int, _Detail] = {}
+    current: _Detail | None = None
+    for section in sections:
+        if section.name == _ITEM:
+            match = _REGARDING.match(section.heading.text)
+            number = int(match.group("number")) if match else len(blocks) + 1
+            current = blocks.setdefault(number, _Detail(section))
+        elif section.name in (_CA_FIELD, _REVIEWER_FIELD, _RATIONALE) and current is not None:
+            current.fields.setdefault(section.name, section)
+        elif section.name != _CLOSING:
+            current = None
+    return blocks
+
+
+def _items(
+    doc: Document,
+    decisions: dict[int, re.Match[str]],
+    details: dict[int, _Detail],
+    warnings: list[ExtractionWarning],
+) -> list[Item]:
+    numbers = sorted(set(decisions) | set(details))
+    if not numbers:
+        raise UnknownLayoutError("no numbered decisions found")
+    return [
+        _item(doc, number, decisions.get(number), details.get(number), warnings)
+        for number in numbers
+    ]
+
+
+def _item(
+    doc: Document,
+    number: int,
+    decision: re.Match[str] | None,
+    detail: _Detail | None,
+    warnings: list[ExtractionWarning],
+) -> Item:
+    evidence = Evidence(doc)
+    fields = detail.fields if detail else {}
+    rationale_section = fields.get(_RATIONALE)
+    rationale = join_lines(rationale_section.body.text) if rationale_section else ""
+    evidence.add("rationale", rationale_section.body if rationale_section else None)
+    said = conclusion(rationale)
+    treatment_span = _treatment_span(decision, detail)
+    evidence.add("treatment", treatment_span)
+    outcome = _outcome(number, decision, said, evidence, warnings)
+    claims_administrator = _relied_upon(fields.get(_CA_FIELD), evidence, "claims_administrator")
+    reviewer = _relied_upon(fields.get(_REVIEWER_FIELD), evidence, "reviewer")
+    reviewer_field = fields.get(_REVIEWER_FIELD)
+    if (
+        not reviewer
+        and reviewer_field is not None
+        and _SAME_AS_CLAIMS_ADMINISTRATOR.search(collapse_ws(reviewer_field.body.text))
+    ):
+        reviewer = list(claims_administrator)
+        evidence.add("reviewer_guidelines", reviewer_field.body, 0.8)
+    return Item(
+        treatment=collapse_ws(treatment_span.text),
+        outcome=outcome,
+        claims_administrator_guidelines=claims_administrator,
+        reviewer_guidelines=reviewer,
+        rationale=rationale,
+        provenance=evidence.provenance,
+        confidence=evidence.confidence,
+    )
+
+
+def _treatment_span(decision: re.Match[str] | None, detail: _Detail | None) -> Span:
+    """The treatment as the decision list names it, else as its detail block does."""
+    if decision is not None:
+        return Span(
+            decision.group("treatment"), decision.start("treatment"), decision.end("treatment")
+        )
+    assert detail is not None
+    heading = detail.item.heading
+    match = _REGARDING.match(heading.text)
+    assert match is not None
+    return subspan(heading, match.start("treatment"), match.end("treatment"))
+
+
+def _outcome(
+    number: int,
+    decision: re.Match[str] | None,
+    said: tuple[Outcome, Span] | None,
+    evidence: Evidence,
+    warnings: list[ExtractionWarning],
+) -> Outcome:
+    """The outcome the numbered decision states, else the rationale's conclusion."""
+    stated = sentence_outcome(decision.group("decision")) if decision else None
+    field_name = f"items[{number - 1}].outcome"
+    if stated is None:
+        if said is None:
+            raise UnknownLayoutError(f"decision {number} states no outcome")
+        warnings.append(
+            ExtractionWarning(
+                code="outcome_not_in_decision_list",
+                field=field_name,
+                message="no numbered decision; outcome read from the rationale",
+            )
+        )
+        return said[0]
+    assert decision is not None
+    if said is not None and said[0] != stated:
+        warnings.append(
+            ExtractionWarning(
+                code="outcome_rationale_mismatch",
+                field=field_name,
+                message=f"decision list says {stated}, the rationale concludes {said[0]}",
+            )
+        )
+    agrees = said is None or said[0] == stated
+    span = Span(decision.group("decision"), decision.start("decision"), decision.end("decision"))
+    evidence.add("outcome", span, 1.0 if agrees else 0.5)
+    return stated
+
+
+def _relied_upon(section: Section | None, evidence: Evidence, side: str) -> list[Citation]:
+    """Citations from the prose of one "Guideline(s) Relied Upon by ..." field."""
+    if section is None:
+        return []
+    body = section.body
+    cited: list[Citation] = []
+    for sentence in sentence_spans(body.text):
+        text = join_lines(sentence.text)
+        if _NOTHING_CITED.search(text):
+            continue
+        match = _RELIED.search(text)
+        if match is None:
+            continue
+        source = _MTUS_MEMBERSHIP.sub("", match.group("cited")).rstrip(" .")
+        cited.extend(Citation(raw=part.strip()) for part in _AND_THE.split(source) if part.strip())
+    if cited:
+        evidence.add(f"{side}_guidelines", body)
+    return cited
+
+
+PARSER = LayoutDParser()
