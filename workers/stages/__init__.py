@@ -1,0 +1,51 @@
+"""Pipeline stages: thin adapters from one topic's events to the next through the pure core.
+
+``imr worker STAGE`` and the embedded pipeline both build their handlers here.
+"""
+
+from __future__ import annotations
+
+from workers.config import Settings, Stage
+from workers.runtime import Handler
+from workers.stages.enrich import make_enrich_handler
+from workers.stages.ingest import make_ingest_handler, received_event
+from workers.stages.parse import make_parse_handler
+from workers.stages.validate import make_validate_handler
+from workers.storage import ObjectStore, S3ObjectStore
+
+__all__ = [
+    "build_handler",
+    "make_enrich_handler",
+    "make_ingest_handler",
+    "make_parse_handler",
+    "make_validate_handler",
+    "received_event",
+    "source_topic",
+]
+
+
+def source_topic(stage: Stage, settings: Settings) -> str:
+    """The topic ``stage`` consumes."""
+    topics: dict[Stage, str] = {
+        "ingest": settings.topic_s3_events,
+        "parse": settings.topic_letters_received,
+        "validate": settings.topic_letters_parsed,
+        "enrich": settings.topic_letters_validated,
+    }
+    return topics[stage]
+
+
+def build_handler(
+    stage: Stage, settings: Settings, *, store: ObjectStore | None = None
+) -> tuple[str, Handler]:
+    """The topic ``stage`` consumes and its handler. ``parse`` reads letters from ``store``
+    (default: the S3 store described by ``settings``)."""
+    if stage == "ingest":
+        handler = make_ingest_handler(settings)
+    elif stage == "parse":
+        handler = make_parse_handler(settings, store or S3ObjectStore.from_settings(settings))
+    elif stage == "validate":
+        handler = make_validate_handler(settings)
+    else:
+        handler = make_enrich_handler(settings)
+    return source_topic(stage, settings), handler

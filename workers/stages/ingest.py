@@ -14,10 +14,11 @@ _SOURCE = stage_source("ingest")
 _CLOUDEVENT_TYPE_HEADER = "ce_type"
 
 
-def received_event(source: SourceObject) -> LetterReceived:
-    """The ``letter.received`` event announcing ``source``, keyed by its stable letter id."""
+def received_event(source: SourceObject, *, event_source: str = _SOURCE) -> LetterReceived:
+    """The ``letter.received`` event announcing ``source``, keyed by its stable letter id.
+    ``event_source`` is the CloudEvents ``source`` (the producer), the ingest stage by default."""
     return LetterReceived(
-        source=_SOURCE, data=LetterReceivedData(letter_id=source.letter_id, source=source)
+        source=event_source, data=LetterReceivedData(letter_id=source.letter_id, source=source)
     )
 
 

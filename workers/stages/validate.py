@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schemas.events import LetterParsed, LetterValidated, LetterValidatedData, stage_source
+from schemas.events import LetterParsed, LetterValidated, stage_source
 from schemas.validation import ValidationResult
 from workers.config import Settings
+from workers.determination import parsed_to_validated
 from workers.runtime import Handler, Message, Output, PermanentError
 from workers.stages.codec import decode, emit
-from workers.validation import validate
 
 _SOURCE = stage_source("validate")
 
@@ -30,11 +30,9 @@ def make_validate_handler(settings: Settings) -> Handler:
     topic = settings.topic_letters_validated
 
     def handle(message: Message) -> Sequence[Output]:
-        parsed = decode(message, LetterParsed).data
-        result = validate(parsed.record)
-        if result.status == "rejected":
-            raise PermanentError(rejection_reason(result))
-        data = LetterValidatedData(**dict(parsed), validation=result)
+        data = parsed_to_validated(decode(message, LetterParsed).data)
+        if data.validation.status == "rejected":
+            raise PermanentError(rejection_reason(data.validation))
         return [emit(topic, LetterValidated(source=_SOURCE, data=data))]
 
     return handle
