@@ -42,7 +42,19 @@ from workers.validation.quantities import stated_quantity
             "case, the request is\nmedically necessary.",
             "overturned",
         ),
+        (
+            "Norco is not medically necessary. This decision addresses the medical necessity of "
+            "opioids as they have been prescribed to this patient. This medical necessity decision "
+            "should not be interpreted as a recommendation to stop opioids abruptly.",
+            "upheld",
+        ),
+        ("The medical necessity of the request has been established.", "overturned"),
+        ("The request does not meet medical necessity guidelines.", "upheld"),
+        ("It cannot be considered medically necessary at this time.", "upheld"),
+        ("It does not satisfy guidelines and does not appear medically necessary.", "upheld"),
+        ("The request does appear to be medically necessary.", "overturned"),
         ("Guidelines recommend a short course only.", None),
+        ("This decision addresses the medical necessity of the request.", None),
         ("", None),
     ],
 )
