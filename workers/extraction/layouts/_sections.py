@@ -20,11 +20,13 @@ from workers.extraction.fields import (
     age_and_sex,
     collapse_ws,
     injury_date_in,
+    join_lines,
     label_pattern,
     labelled_date,
     labelled_line,
     labelled_value,
     sentence_spans,
+    split_guidelines,
     split_states,
 )
 
@@ -194,3 +196,57 @@ def read_reviewer(doc: Document, block: Span | None, evidence: Evidence) -> Revi
         specialty=collapse_ws(specialty.text) if specialty else None,
         license_states=split_states(states.text) if states else [],
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Guidelines stated in prose
+
+# "The Claims Administrator based its decision on the X, which is part of the MTUS." /
+# "The Expert Reviewer relied on the X, which is a medical treatment guideline ..."
+_RELIED = re.compile(
+    r"\b(?:based\s+(?:his/her|his|her|its|their)\s+decision\s+on|relied\s+(?:up)?on)\s+"
+    r"(?:the\s+)?(?P<cited>.+)",
+    re.IGNORECASE | re.DOTALL,
+)
+_MTUS_MEMBERSHIP = re.compile(
+    r",?\s+(?:which|that)\s+(?:is|are)\s+(?:a\s+|an\s+)?(?:part\s+of|not\s+part\s+of|"
+    r"medical\s+treatment\s+guidelines?|evidence-based)\b.*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+_AND_THE = re.compile(r",?\s+and\s+the\s+(?=[A-Z])")
+_NOTHING_CITED = re.compile(r"did\s+not\s+(?:cite|provide|reference)", re.IGNORECASE)
+_DECISION_BASED_ON = re.compile(r"\bDecision\s+based\s+on\b", re.IGNORECASE)
+# Words that make a sentence an explanation rather than a bare citation.
+_PROSE_WORDS = re.compile(
+    r"\b(?:is|are|was|were|be|been|because|since|therefore|address(?:es)?|used?|relied|"
+    r"appl(?:y|ies|icable)|recommends?|supports?|presumed|states?|cited?|found|notes?|"
+    r"did|does|do|not|this|these)\b",
+    re.IGNORECASE,
+)
+
+
+def prose_citations(text: str) -> list[str]:
+    """Guideline citations from a free-text guideline field.
+
+    ``Decision based on ...`` fields go to :func:`split_guidelines`. Otherwise each sentence
+    that says a party "based its decision on" / "relied upon" a source gives that source, with
+    the "..., which is part of the MTUS" clause dropped and "X, and the Y" split; a sentence that
+    is a bare title (no verb) is a citation as written; explanations and "did not cite"
+    sentences give nothing.
+    """
+    if _DECISION_BASED_ON.search(text):
+        return split_guidelines(text)
+    found: list[str] = []
+    for sentence in sentence_spans(join_lines(text)):
+        if _NOTHING_CITED.search(sentence.text):
+            continue
+        relied = _RELIED.search(sentence.text)
+        if relied is not None:
+            cited = relied.group("cited")
+        elif _PROSE_WORDS.search(sentence.text):
+            continue
+        else:
+            cited = sentence.text
+        cited = _MTUS_MEMBERSHIP.sub("", cited).rstrip(" .")
+        found.extend(part.strip() for part in _AND_THE.split(cited) if part.strip())
+    return found

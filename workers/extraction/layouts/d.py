@@ -26,7 +26,6 @@ from workers.extraction.fields import (
     join_lines,
     parse_date,
     sentence_outcome,
-    sentence_spans,
 )
 from workers.extraction.layouts._sections import (
     LINE_START,
@@ -37,6 +36,7 @@ from workers.extraction.layouts._sections import (
     first_section,
     heading_pattern,
     priority,
+    prose_citations,
     read_patient,
     read_reviewer,
     subspan,
@@ -103,23 +103,9 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
-# Citation sentences: "The Claims Administrator based its decision on the X, which is part of
-# the MTUS." / "The Expert Reviewer relied on the X, which is a medical treatment guideline ..."
-_RELIED = re.compile(
-    r"\b(?:based\s+(?:his/her|his|her|its|their)\s+decision\s+on|relied\s+(?:up)?on)\s+"
-    r"(?:the\s+)?(?P<cited>.+)",
-    re.I | re.S,
-)
-_MTUS_MEMBERSHIP = re.compile(
-    r",?\s+(?:which|that)\s+(?:is|are)\s+(?:a\s+|an\s+)?(?:part\s+of|not\s+part\s+of|"
-    r"medical\s+treatment\s+guidelines?|evidence-based)\b.*\Z",
-    re.I | re.S,
-)
-_AND_THE = re.compile(r",?\s+and\s+the\s+(?=[A-Z])")
 _SAME_AS_CLAIMS_ADMINISTRATOR = re.compile(
     r"guidelines?\s+(?:used|cited|relied\s+upon)\s+by\s+the\s+Claims\s+Administrator", re.I
 )
-_NOTHING_CITED = re.compile(r"did\s+not\s+(?:cite|provide|reference)", re.I)
 
 
 class LayoutDParser:
@@ -360,19 +346,9 @@ def _relied_upon(section: Section | None, evidence: Evidence, side: str) -> list
     """Citations from the prose of one "Guideline(s) Relied Upon by ..." field."""
     if section is None:
         return []
-    body = section.body
-    cited: list[Citation] = []
-    for sentence in sentence_spans(body.text):
-        text = join_lines(sentence.text)
-        if _NOTHING_CITED.search(text):
-            continue
-        match = _RELIED.search(text)
-        if match is None:
-            continue
-        source = _MTUS_MEMBERSHIP.sub("", match.group("cited")).rstrip(" .")
-        cited.extend(Citation(raw=part.strip()) for part in _AND_THE.split(source) if part.strip())
+    cited = [Citation(raw=raw) for raw in prose_citations(section.body.text)]
     if cited:
-        evidence.add(f"{side}_guidelines", body)
+        evidence.add(f"{side}_guidelines", section.body)
     return cited
 
 

@@ -1,0 +1,105 @@
+"""Layout B: the MAXIMUS "IMR DECISION(S) AND RATIONALE(S)" letters.
+
+The letter opens with "MAXIMUS FEDERAL SERVICES, INC. / Independent Medical Review", a labelled
+header and often a cover page; the body has the sections ``HOW THE IMR FINAL DETERMINATION WAS
+MADE`` (reviewer credentials, labelled or in prose), ``DOCUMENTS REVIEWED``, ``CLINICAL CASE
+SUMMARY`` and ``IMR DECISION(S) AND RATIONALE(S)``. Items in the decisions section use the same
+fields as layout A (heading ending in ``: Upheld``/``: Overturned``, ``Claims Administrator
+guideline:``, ``MAXIMUS guideline:``, ``Decision rationale:``), so they are read by layout A's
+item reader.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schemas.letter import ExtractionWarning, Layout, LetterRecord
+from workers.extraction.document import Document
+from workers.extraction.errors import UnknownLayoutError
+from workers.extraction.fields import Evidence, labelled_date
+from workers.extraction.layouts._sections import (
+    case_number,
+    find_sections,
+    first_section,
+    heading_pattern,
+    priority,
+    read_patient,
+    read_reviewer,
+)
+from workers.extraction.layouts.a import _read_header as read_header_dates
+from workers.extraction.layouts.a import _read_items as read_items
+
+_OPENING = re.compile(
+    r"\AMAXIMUS\s+FEDERAL\s+SERVICES,?\s+INC\.?\s+Independent\s+Medical\s+Review\b", re.I
+)
+_ITEM_FIELDS = re.compile(
+    r"Claims\s+Administrator\s+guidelines?\s*:|Decision\s+rationale\s*:", re.I
+)
+_HOW_MADE = "how made"
+_DOCUMENTS = "documents"
+_SUMMARY = "summary"
+_DECISIONS = "decisions"
+_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (_HOW_MADE, heading_pattern("HOW THE IMR FINAL DETERMINATION WAS MADE")),
+    (_DOCUMENTS, heading_pattern("DOCUMENTS REVIEWED")),
+    (_SUMMARY, heading_pattern("CLINICAL CASE SUMMARY")),
+    (_DECISIONS, heading_pattern("IMR DECISION(S) AND RATIONALE(S)")),
+)
+
+
+class LayoutBParser:
+    """Parser for the "IMR DECISION(S) AND RATIONALE(S)" letters."""
+
+    @property
+    def layout(self) -> Layout:
+        return "B"
+
+    def score(self, doc: Document) -> float:
+        text = doc.text
+        if not _HEADINGS[3][1].search(text):
+            return 0.0
+        score = 0.5
+        score += 0.15 if _HEADINGS[1][1].search(text) else 0.0
+        score += 0.15 if _OPENING.search(text.lstrip()) else 0.0
+        score += 0.2 if _ITEM_FIELDS.search(text) else 0.0
+        return score
+
+    def parse(self, doc: Document) -> LetterRecord:
+        sections = find_sections(doc, _HEADINGS)
+        decisions = first_section(sections, _DECISIONS)
+        if decisions is None:
+            raise UnknownLayoutError("no 'IMR DECISION(S) AND RATIONALE(S)' section")
+        header_end = sections[0].heading.start
+        evidence = Evidence(doc)
+        warnings: list[ExtractionWarning] = []
+        dates = read_header_dates(doc, header_end, evidence)
+        if dates["decision_date"] is None:
+            dated = labelled_date(doc, "Dated", end=header_end)
+            if dated is not None:
+                dates["decision_date"] = dated[0]
+                evidence.add("decision_date", dated[1])
+        summary = first_section(sections, _SUMMARY)
+        patient, injury = read_patient(summary.body if summary else None, evidence)
+        if dates["date_of_injury"] is None and injury is not None:
+            dates["date_of_injury"] = injury[0]
+            evidence.add("date_of_injury", injury[1], 0.8)
+        items = read_items(doc, decisions.heading.end, warnings)
+        if not items:
+            raise UnknownLayoutError("no decision items found")
+        how_made = first_section(sections, _HOW_MADE)
+        return LetterRecord(
+            layout="B",
+            pages=doc.pages,
+            case_number=case_number(doc, evidence, end=header_end),
+            priority=priority(doc, evidence, end=header_end),
+            patient=patient,
+            reviewer=read_reviewer(doc, how_made.body if how_made else None, evidence),
+            items=items,
+            provenance=evidence.provenance,
+            confidence=evidence.confidence,
+            warnings=warnings,
+            **dates,
+        )
+
+
+PARSER = LayoutBParser()
