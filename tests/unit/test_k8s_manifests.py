@@ -24,6 +24,7 @@ import yaml
 
 from workers.cli import build_parser
 from workers.config import STAGES, Settings, Stage
+from workers.runtime.kafka_config import consumer_config
 from workers.runtime.stage import group_id
 from workers.stages import source_topic
 
@@ -132,6 +133,8 @@ TRIGGER_AUTHENTICATION_SCHEMA = {
     },
     "additionalProperties": False,
 }
+# Kafka's SASL mechanism names as KEDA's Kafka scaler spells them.
+KEDA_SASL = {"PLAIN": "plaintext", "SCRAM-SHA-256": "scram_sha256", "SCRAM-SHA-512": "scram_sha512"}
 KEDA_SCHEMAS = {
     "ScaledObject": SCALED_OBJECT_SCHEMA,
     "TriggerAuthentication": TRIGGER_AUTHENTICATION_SCHEMA,
@@ -240,6 +243,9 @@ def test_scaler_watches_the_stage_consumer_group_and_topic(stage: Stage) -> None
     assert trigger["type"] == "kafka"
     assert trigger["metadata"]["consumerGroup"] == group_id(settings, stage)
     assert trigger["metadata"]["topic"] == source_topic(stage, settings)
+    # A group without offsets yet starts where the workers' consumers would.
+    reset = consumer_config(settings, None, read_committed=False)["auto_offset_reset"]
+    assert trigger["metadata"]["offsetResetPolicy"] == reset
     assert trigger["metadata"]["bootstrapServers"] == config["IMR_KAFKA_BOOTSTRAP_SERVERS"]
     assert int(trigger["metadata"]["lagThreshold"]) >= 1
     partitions = int(config["IMR_TOPIC_PARTITIONS"])
@@ -309,6 +315,18 @@ def test_overlay_authenticates_the_scalers_with_the_workers_secret() -> None:
     for ref in auth["spec"]["secretTargetRef"]:
         assert ref["name"] == generator["name"]
         assert ref["key"] in keys
+
+
+def test_overlay_gives_keda_the_workers_sasl_mechanism() -> None:
+    overlay = _load(OVERLAY / "kustomization.yaml")[0]
+    (generator,) = overlay["secretGenerator"]
+    secret = dict(literal.split("=", 1) for literal in generator["literals"])
+    auth = _load(OVERLAY / "trigger-authentication.yaml")[0]
+    keda = {ref["parameter"]: secret[ref["key"]] for ref in auth["spec"]["secretTargetRef"]}
+    config = _load(OVERLAY / "config.yaml")[0]["data"]
+    assert keda["sasl"] == KEDA_SASL[config["IMR_KAFKA_SASL_MECHANISM"]]
+    assert (keda["tls"] == "enable") == config["IMR_KAFKA_SECURITY_PROTOCOL"].endswith("SSL")
+    assert keda["username"] == secret["IMR_KAFKA_SASL_USERNAME"]
 
 
 def _kustomize(folder: Path) -> list[Manifest]:
