@@ -72,7 +72,10 @@ class Pattern(_Model):
     def _compiles(self) -> Pattern:
         for rx in (self.regex, self.requires, self.excludes):
             if rx is not None:
-                re.compile(rx)
+                try:
+                    re.compile(rx)
+                except re.error as error:
+                    raise ValueError(f"invalid regex {rx!r}: {error}") from error
         return self
 
     @cached_property
