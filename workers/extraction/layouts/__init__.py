@@ -12,7 +12,7 @@ from typing import Protocol
 from schemas.letter import Layout, LetterRecord
 from workers.extraction.document import Document
 from workers.extraction.errors import NotALetterError, UnknownLayoutError
-from workers.extraction.layouts import a, d
+from workers.extraction.layouts import a, b, c, d
 
 # A parser must score at least this to be used.
 MIN_SCORE = 0.5
@@ -34,7 +34,7 @@ class LayoutParser(Protocol):
     def parse(self, doc: Document) -> LetterRecord: ...
 
 
-PARSERS: tuple[LayoutParser, ...] = (a.PARSER_2016, a.PARSER_2014, d.PARSER)
+PARSERS: tuple[LayoutParser, ...] = (a.PARSER_2016, a.PARSER_2014, b.PARSER, c.PARSER, d.PARSER)
 
 # An IMR determination letter names the review and calls itself a determination; a UR notice
 # (which also mentions IMR, as the appeal route) calls itself a utilization review decision.
