@@ -125,6 +125,8 @@ def test_header_dates_are_not_paired_when_counts_differ() -> None:
         ("The applicant is a 45-year-old female who has filed a claim", 45, "female"),
         ("The injured worker is a(n) 59 year old female, who sustained", 59, "female"),
         ("The injured worker was a 29 year old male, who sustained", 29, "male"),
+        ("This is a 55 y/o right-hand dominant female who", 55, "female"),
+        ("Mr. X is a 63-year-old retired gentleman with", 63, "male"),
     ],
 )
 def test_age_and_sex(sentence: str, age: int, sex: str) -> None:

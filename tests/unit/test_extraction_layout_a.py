@@ -228,6 +228,17 @@ class TestItems:
         assert [c.raw for c in first.reviewer_guidelines] == ["ODG Low Back, MRI"]
         assert (second.treatment, second.outcome) == ("Physical therapy, 6 sessions", "overturned")
 
+    def test_closing_matter_after_the_last_rationale_is_not_rationale(self) -> None:
+        record = _letter(
+            _body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY, "APPEAL RIGHTS", "You may...")
+        )
+        assert record.items[0].rationale.endswith("The request is not medically necessary.")
+
+    def test_item_without_any_outcome_is_not_guessed(self) -> None:
+        rationale = "Decision rationale: The records were reviewed."
+        with pytest.raises(UnknownLayoutError):
+            _letter(_body("MRI of the lumbar spine", CA_MTUS, MAXIMUS_ODG, rationale))
+
     def test_rationale_contradicting_heading_keeps_heading_and_warns(self) -> None:
         record = _letter(
             _body("MRI of the lumbar spine: Overturned", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)

@@ -271,8 +271,8 @@ def header_dates(
 # Case summary: patient age and sex, date of injury
 
 _AGE_SEX = re.compile(
-    r"\b(?P<age>\d{1,3})[\s-]*years?[\s-]*old[\s,]+(?:(?:white|black|hispanic|asian|caucasian)\s+)?"
-    r"(?P<sex>female|male|woman|man|gentleman|lady|girl|boy)\b",
+    r"\b(?P<age>\d{1,3})[\s-]*(?:years?[\s-]*old|y/?o\b|y\.o\.)[\s,]+"
+    r"(?:[\w-]+\s+){0,3}?(?P<sex>female|male|woman|man|gentleman|lady|girl|boy)\b",
     re.IGNORECASE,
 )
 _SEX_WORDS: dict[str, Sex] = {

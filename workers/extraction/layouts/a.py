@@ -62,6 +62,10 @@ _OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE
 _ORIGINAL_REQUEST = re.compile(r"\b(?:was|were)\s+the\s+original\s+request\b", re.IGNORECASE)
 _REMAINING = re.compile(r"remaining\s+IMR\s+eligible\s+portion", re.IGNORECASE)
 _SENTENCE_TERMINATED = re.compile(r"[.!?][\"')\]]*\s*\Z")
+# An all-capitals heading line after the last rationale starts closing matter, not rationale.
+_TRAILER_HEADING = re.compile(
+    r"(?<=[\n\f])[ ]*[A-Z][A-Z,'()/&-]*(?:[ ]+[A-Z,'()/&-]+)+[ ]*:?(?=\n|\f|\Z)"
+)
 _TRAILING_IS = re.compile(r"\s+(?:is|are)\Z")
 _CASE_NUMBER = r"[A-Z]{2}\d{2}-\d{5,8}"
 _PROSE_CREDENTIALS = re.compile(
@@ -369,7 +373,9 @@ def _read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) ->
     for index, fields in enumerate(positions):
         region_start = positions[index - 1].end if index else cursor
         headings.append(_heading(doc, region_start, fields.start))
-    item_ends = [heading.start for heading, _ in headings[1:]] + [len(text)]
+    item_ends = [heading.start for heading, _ in headings[1:]]
+    trailer = _TRAILER_HEADING.search(text, positions[-1].end)
+    item_ends.append(trailer.start() if trailer else len(text))
     return [
         _item(doc, number, fields, heading, outcome, item_end, warnings)
         for number, (fields, (heading, outcome), item_end) in enumerate(
@@ -496,6 +502,8 @@ def _outcome(
     field = f"items[{number - 1}].outcome"
     stated = outcome_word(heading_match.group(1)) if heading_match else None
     if stated is None:
+        if said is None:
+            raise UnknownLayoutError(f"item {number} states no outcome")
         warnings.append(
             ExtractionWarning(
                 code="outcome_not_in_heading",
@@ -503,7 +511,7 @@ def _outcome(
                 message="no Upheld/Overturned after the heading; outcome read from the rationale",
             )
         )
-        return said[0] if said else "upheld"
+        return said[0]
     if said is not None and said[0] != stated:
         warnings.append(
             ExtractionWarning(
