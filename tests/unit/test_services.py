@@ -1,0 +1,216 @@
+"""Treatments as letters write them parse into service details and DWC categories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from workers.enrichment import categorise, parse_service
+from workers.enrichment.drugs import find_drug, load_drugs
+from workers.enrichment.services import remaining_portion
+
+PARTIAL = (
+    "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized by the "
+    "Claims Administrator. The remaining IMR eligible portion of the original request, "
+    "Norco 10/325mg #35 is: Upheld"
+)
+
+
+def _fields(treatment: str) -> dict[str, Any]:
+    return {k: v for k, v in parse_service(treatment).model_dump().items() if v not in (None, [])}
+
+
+@pytest.mark.parametrize(
+    ("treatment", "expected"),
+    [
+        (
+            "Norco 10/325mg #60",
+            {"name": "Norco", "drug": "Norco", "generic": "hydrocodone/acetaminophen",
+             "strength": "10/325mg", "quantity": 60, "quantity_text": "#60"},
+        ),
+        (
+            "Norco 7.5-325mg #112",
+            {"name": "Norco", "drug": "Norco", "generic": "hydrocodone/acetaminophen",
+             "strength": "7.5/325mg", "quantity": 112, "quantity_text": "#112"},
+        ),
+        (
+            "Voltaren gel apply to affected area 4 times a day, #60 grams with 1 refill",
+            {"name": "Voltaren gel", "drug": "Voltaren gel", "generic": "diclofenac sodium gel",
+             "quantity": 60, "quantity_unit": "grams", "quantity_text": "#60 grams",
+             "frequency": "4 times a day"},
+        ),
+        (
+            "Fanatrex 25mg/ml oral suspension 420ml",
+            {"name": "Fanatrex", "drug": "Fanatrex",
+             "generic": "gabapentin oral suspension (compounding kit)", "strength": "25mg/ml",
+             "quantity": 420, "quantity_unit": "ml", "quantity_text": "420ml"},
+        ),
+        (
+            "Lidocaine ointment 5% 106.32gm",
+            {"name": "Lidocaine", "drug": "Lidocaine", "generic": "lidocaine", "strength": "5%",
+             "quantity_unit": "gm", "quantity_text": "106.32gm"},
+        ),
+        (
+            "Physiotherapy; Six (6) Visits for the Back",
+            {"name": "Physical therapy", "visits": 6, "body_regions": ["back"]},
+        ),
+        (
+            "Physical therapy 2x4 for the left knee",
+            {"name": "Physical therapy", "frequency": "2x4", "visits_per_week": 2, "weeks": 4,
+             "visits": 8, "body_regions": ["knee"], "laterality": "left"},
+        ),
+        (
+            "Additional physical therapy lumbar spine two times a week for three weeks",
+            {"name": "Physical therapy", "frequency": "two times a week for three weeks",
+             "visits_per_week": 2, "weeks": 3, "visits": 6, "duration": "three weeks",
+             "body_regions": ["lumbar spine"]},
+        ),
+        (
+            "Physical therapy to the lumbar spine 2 times a week for 2 weeks (4)",
+            {"name": "Physical therapy", "frequency": "2 times a week for 2 weeks",
+             "visits_per_week": 2, "weeks": 2, "visits": 4, "duration": "2 weeks",
+             "body_regions": ["lumbar spine"]},
+        ),
+        (
+            "Twelve physical therapy sessions, three times weekly, for the right elbow",
+            {"name": "Physical therapy", "frequency": "three times weekly", "visits_per_week": 3,
+             "visits": 12, "body_regions": ["elbow"], "laterality": "right"},
+        ),
+        (
+            "Initial acupuncture, 1 to 2 times per week for 4 weeks, for the neck",
+            {"name": "Acupuncture", "frequency": "1 to 2 times per week for 4 weeks", "weeks": 4,
+             "duration": "4 weeks", "body_regions": ["cervical spine"]},
+        ),
+        (
+            "Chiropractic spinal manipulation times 6",
+            {"name": "Chiropractic manipulation", "quantity": 6, "quantity_text": "times 6",
+             "visits": 6, "body_regions": ["spine"]},
+        ),
+        (
+            "NCV/EMG of the bilateral upper extremity",
+            {"name": "Electrodiagnostic testing", "body_regions": ["upper extremity"],
+             "laterality": "bilateral"},
+        ),
+        (
+            "One (1) x-ray of the lumbar spine",
+            {"name": "X-ray", "quantity": 1, "quantity_text": "One (1)",
+             "body_regions": ["lumbar spine"]},
+        ),
+        (
+            "Three phase bone scan to the left foot",
+            {"name": "Bone scan", "body_regions": ["foot"], "laterality": "left"},
+        ),
+        (
+            "Right L5-S1 epidural steroid injection",
+            {"name": "Epidural steroid injection", "body_regions": ["lumbar spine"],
+             "laterality": "right"},
+        ),
+        (
+            "Six physical therapy sessions two times a week for three weeks for the neck, "
+            "left trapezius and low back",
+            {"name": "Physical therapy", "frequency": "two times a week for three weeks",
+             "visits_per_week": 2, "weeks": 3, "visits": 6, "duration": "three weeks",
+             "body_regions": ["cervical spine", "lumbar spine", "trapezius"], "laterality": "left"},
+        ),
+        (
+            "PT/OT 18 sessions left hand, right lower leg",
+            {"name": "Physical therapy", "visits": 18, "body_regions": ["hand", "lower leg"]},
+        ),
+    ],
+)  # fmt: skip
+def test_parse_service(treatment: str, expected: dict[str, Any]) -> None:
+    assert _fields(treatment) == expected
+
+
+def test_partial_certification_is_parsed_from_the_remaining_portion() -> None:
+    assert remaining_portion(PARTIAL) == "Norco 10/325mg #35"
+    service = parse_service(PARTIAL)
+    assert (service.drug, service.quantity, service.strength) == ("Norco", 35, "10/325mg")
+
+
+def test_plain_treatment_has_no_remaining_portion() -> None:
+    assert remaining_portion("Norco 10/325mg #60") is None
+
+
+@pytest.mark.parametrize(
+    ("treatment", "category", "subcategory"),
+    [
+        ("Norco 10/325mg #60", "Pharmaceuticals", "opioids"),
+        ("Ultram 50mg #60", "Pharmaceuticals", "opioids"),
+        ("Motrin 600mg #40", "Pharmaceuticals", "NSAIDs"),
+        ("Voltaren gel 1% #100 grams", "Pharmaceuticals", "topical analgesics"),
+        ("Compound Ketoprofen 20%, 240 grams", "Pharmaceuticals", "topical analgesics"),
+        ("Lidoderm 5% patch #30", "Pharmaceuticals", "topical analgesics"),
+        ("Butrans patch 10mcg/hr #4", "Pharmaceuticals", "opioids"),
+        ("Flexeril 10mg #90", "Pharmaceuticals", "muscle relaxants"),
+        ("Lyrica 75mg #60", "Pharmaceuticals", "anticonvulsants"),
+        ("Prilosec 20mg #90", "Pharmaceuticals", "gastrointestinal"),
+        ("Ambien 10mg #30", "Pharmaceuticals", "sleep aids"),
+        ("Cymbalta 60mg #30", "Pharmaceuticals", "antidepressants"),
+        ("Xyzzyl 10mg #30", "Pharmaceuticals", None),
+        ("Physical therapy 2x4 lumbar spine", "Rehabilitation", "physical therapy"),
+        ("Chiropractic care for the low back; six sessions", "Rehabilitation", "chiropractic"),
+        ("Acupuncture for 8 sessions", "Rehabilitation", "acupuncture"),
+        ("Electrical stimulation 1 times 8", "Rehabilitation", "physical therapy modalities"),
+        ("MRI of the lumbar spine without contrast", "Diagnostic imaging", "MRI"),
+        ("CT scan of the head", "Diagnostic imaging", "CT"),
+        ("EMG/NCS of the bilateral upper extremities", "Diagnostic imaging", "electrodiagnostics"),
+        ("Urine drug screen", "Diagnostic imaging", "drug testing"),
+        ("TENS unit, purchase, lumbar spine", "DMEPOS", "electrical stimulation unit"),
+        ("Hospital bed for an unspecified rental", "DMEPOS", "beds and mattresses"),
+        ("Bilateral hearing aids", "DMEPOS", "hearing aids"),
+        ("Left L5-S1 epidural steroid injection", "Injections", "epidural steroid injection"),
+        ("Toradol 60mg IM injection", "Injections", "joint/soft tissue injection"),
+        ("Arthroscopy of the left knee", "Surgery", "arthroscopy"),
+        ("Right knee arthroscopy with evaluation of ACL", "Surgery", "arthroscopy"),
+        ("PA assist", "Surgery", "surgical assistant"),
+        ("Consult with hip replacement specialist", "Evaluation & Management",
+         "consultation/referral"),
+        ("Follow up office visit times 2", "Evaluation & Management", "office visits"),
+        ("Functional restoration program, 80 hours", "Programs",
+         "functional restoration program"),
+        ("Cognitive behavioral therapy, 6 sessions", "Behavioral health", "psychotherapy"),
+        ("Home health aide 4 hours a day", "Home health", "home health services"),
+        ("Transportation to/from all medical appointments", "Other", "transportation"),
+        ("Something unheard of", "Other", None),
+    ],
+)  # fmt: skip
+def test_categorise(treatment: str, category: str, subcategory: str | None) -> None:
+    assert categorise(treatment, parse_service(treatment)) == (category, subcategory)
+
+
+@pytest.mark.parametrize(
+    ("brand", "generic"),
+    [
+        ("Vicodin", "hydrocodone/acetaminophen"),
+        ("Percocet", "oxycodone/acetaminophen"),
+        ("Ultram", "tramadol"),
+        ("Lyrica", "pregabalin"),
+        ("Neurontin", "gabapentin"),
+        ("Flexeril", "cyclobenzaprine"),
+        ("Soma", "carisoprodol"),
+        ("Voltaren", "diclofenac"),
+        ("Lidoderm", "lidocaine patch"),
+        ("Celebrex", "celecoxib"),
+        ("Mobic", "meloxicam"),
+        ("Prilosec", "omeprazole"),
+        ("Ambien", "zolpidem"),
+        ("Cymbalta", "duloxetine"),
+    ],
+)
+def test_brand_names_map_to_generics(brand: str, generic: str) -> None:
+    found = find_drug(f"{brand} 10mg #30")
+    assert found is not None
+    assert found[0] == brand
+    assert found[1].generic == generic
+
+
+def test_drug_names_are_unique_and_lower_case() -> None:
+    names = [name for drug in load_drugs().drugs for name in drug.names]
+    assert len(names) == len(set(names))
+    assert all(name == name.lower() for name in names)
+
+
+def test_drug_name_inside_a_word_is_not_a_drug() -> None:
+    assert find_drug("Somatic dysfunction treatment") is None
