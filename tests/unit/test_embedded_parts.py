@@ -5,9 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
-from workers.embedded import DeadLetterNote, OutputSink, ProcessedFiles, RunSummary, scan
+from workers.config import Settings
+from workers.embedded import (
+    DeadLetterNote,
+    FolderRun,
+    OutputSink,
+    ProcessedFiles,
+    RunSummary,
+    scan,
+)
 from workers.embedded.notification import created_notification
 from workers.stages.notifications import ObjectFilter, parse_notification
 from workers.storage import LocalFolderStore
@@ -125,3 +134,22 @@ def test_summary_renders_counts_only() -> None:
     assert "4 letter(s) processed, 2 already processed" in text
     assert "3 determination(s): 5 item(s), 4 upheld, 1 overturned, 1 needs_review" in text
     assert "1 dead letter(s)" in text and "0.50 s" in text
+
+
+def test_folder_run_processes_every_batch_and_saves_state_per_file(tmp_path: Path) -> None:
+    examples = resources.files("workers.examples")
+    letters = {e.name: e.read_bytes() for e in examples.iterdir() if e.name.endswith(".txt")}
+    store = _store(tmp_path, {**letters, "blank.txt": b""})
+    settings = Settings(_env_file=None, s3_bucket="drop")
+    state = ProcessedFiles(tmp_path / "state.sqlite")
+    sink = OutputSink(tmp_path / "out.jsonl", tmp_path / "dlq")
+    run = FolderRun(store, settings, sink, state, batch_size=2)
+    assert run.pass_once() == len(letters) + 1
+    assert run.pass_once() == 0
+    run.close()
+
+    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert len(lines) == run.summary.determinations == len(letters)
+    assert run.summary.dead_letters == 1 and run.summary.letters == len(letters) + 1
+    reopened = ProcessedFiles(tmp_path / "state.sqlite")
+    assert all(_sha(data) in reopened for data in [*letters.values(), b""])

@@ -9,19 +9,23 @@ import structlog
 
 from workers.config import Settings
 from workers.embedded.pipeline import EmbeddedPipeline
-from workers.embedded.scan import scan
+from workers.embedded.scan import DroppedFile, scan
 from workers.embedded.sink import OutputSink
-from workers.embedded.state import ProcessedFiles
+from workers.embedded.state import Outcome, ProcessedFiles
 from workers.embedded.summary import RunSummary
 from workers.stages.notifications import ObjectFilter
 from workers.storage import LocalFolderStore
 
 log = structlog.get_logger(__name__)
 
+BATCH_SIZE = 50
+"""Files published to one in-memory bus at a time; their state is saved after each batch."""
+
 
 class FolderRun:
     """Feeds new and changed letter files of ``store`` through an :class:`EmbeddedPipeline`,
-    writes what comes out to ``sink`` and remembers processed contents in ``state``."""
+    writes what comes out to ``sink`` and remembers processed contents in ``state`` (both are
+    closed by :meth:`close`)."""
 
     def __init__(
         self,
@@ -31,13 +35,15 @@ class FolderRun:
         state: ProcessedFiles,
         *,
         exclude_prefixes: Collection[str] = (),
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self._store = store
         self._accept = ObjectFilter.from_settings(settings)
         self._sink = sink
         self._state = state
         self._exclude = tuple(exclude_prefixes)
-        self._pipeline = EmbeddedPipeline(store, settings)
+        self._settings = settings
+        self._batch_size = batch_size
         self.summary = RunSummary()
         self._first_pass = True
 
@@ -46,26 +52,8 @@ class FolderRun:
         files, skipped = scan(self._store, self._accept, self._state, self._exclude)
         if self._first_pass:
             self.summary.skipped, self._first_pass = skipped, False
-        if files:
-            settled = self._pipeline.process(files)
-            for event in settled.determinations:
-                self._sink.determination(event)
-                self.summary.add_determination(event.data)
-            for note, original in settled.dead_letters:
-                self._sink.dead_letter(note, original)
-                self.summary.dead_letters += 1
-            determined = {event.data.letter_id for event in settled.determinations}
-            unsettled = {file.letter_id for file in settled.unsettled}
-            for file in files:
-                if file.letter_id in unsettled:
-                    log.warning("file_not_settled", letter_id=file.letter_id)
-                    continue
-                self._state.mark(
-                    file.sha256,
-                    file.key,
-                    "determined" if file.letter_id in determined else "dead_lettered",
-                )
-            self.summary.letters += len(files) - len(unsettled)
+        for start in range(0, len(files), self._batch_size):
+            self._process(files[start : start + self._batch_size])
         return len(files)
 
     def watch(self, interval_s: float, stop: threading.Event) -> None:
@@ -75,5 +63,29 @@ class FolderRun:
                 log.info("pass_done", determinations=self.summary.determinations)
             stop.wait(interval_s)
 
+    def _process(self, files: list[DroppedFile]) -> None:
+        """One batch on a fresh pipeline, so the in-memory bus never outgrows a batch."""
+        pipeline = EmbeddedPipeline(self._store, self._settings)
+        try:
+            settled = pipeline.process(files)
+        finally:
+            pipeline.close()
+        for event in settled.determinations:
+            self._sink.determination(event)
+            self.summary.add_determination(event.data)
+        for note, original in settled.dead_letters:
+            self._sink.dead_letter(note, original)
+            self.summary.dead_letters += 1
+        determined = {event.data.letter_id for event in settled.determinations}
+        unsettled = {file.letter_id for file in settled.unsettled}
+        for file in files:
+            if file.letter_id in unsettled:
+                log.warning("file_not_settled", letter_id=file.letter_id)
+                continue
+            outcome: Outcome = "determined" if file.letter_id in determined else "dead_lettered"
+            self._state.mark(file.sha256, file.key, outcome)
+        self.summary.letters += len(files) - len(unsettled)
+
     def close(self) -> None:
-        self._pipeline.close()
+        self._sink.close()
+        self._state.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,7 +38,10 @@ class Settled:
 
 class EmbeddedPipeline:
     """Publishes the notification the S3 path would for each dropped file, then runs every
-    stage until the bus is drained and collects the determinations and dead letters."""
+    stage until the bus is drained and collects the determinations and dead letters.
+
+    The bus keeps every record, so use one pipeline per batch of files.
+    """
 
     def __init__(self, store: LocalFolderStore, settings: Settings) -> None:
         self.store = store
@@ -51,16 +55,16 @@ class EmbeddedPipeline:
         self._outputs: MemoryConsumer = self.transport.consumer(
             [settings.topic_determinations, *sorted(self._dlq_topics)], None
         )
-        self._sequencer = 0
 
     def process(self, files: Iterable[DroppedFile]) -> Settled:
         by_letter = {file.letter_id: file for file in files}
         now = datetime.now(UTC)
-        for file in by_letter.values():
-            self._sequencer += 1
+        # Sequencers grow across pipelines, as a store's do for later writes of a key.
+        first_sequencer = time.time_ns()
+        for index, file in enumerate(by_letter.values()):
             self.transport.publish(
                 self.settings.topic_s3_events,
-                created_notification(file.info, now, self._sequencer),
+                created_notification(file.info, now, first_sequencer + index),
                 key=file.letter_id.encode(),
             )
         self._drain()
