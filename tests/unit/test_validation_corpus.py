@@ -82,3 +82,23 @@ def test_the_partial_certifications_are_checked() -> None:
         if item.partial_certification is not None
     ]
     assert len(checked) >= 10
+
+
+PDFS = GOLD.parent / "pdf"
+CROSS_CHECKS = {"dates.order", "item.partial_arithmetic", "item.rationale_disagrees"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PDFS.is_dir(), reason=f"corpus PDFs not found at {PDFS}")
+def test_extracted_corpus_letters_pass_the_cross_checks() -> None:
+    """The corpus letters are consistent (their README says so): on the extractor's records the
+    cross-checks must stay silent and nothing may be rejected."""
+    from workers.extraction import extract
+
+    flagged: dict[str, list[str]] = {}
+    for path in sorted(PDFS.glob("*.pdf")):
+        result = validate(extract(path.read_bytes()))
+        codes = [reason.code for reason in result.reasons if reason.code in CROSS_CHECKS]
+        if codes or result.status == "rejected":
+            flagged[path.stem] = codes or [result.status]
+    assert flagged == {}
