@@ -1,0 +1,327 @@
+"""The whole pipeline as four OS processes against the real broker and S3 server.
+
+Letters are uploaded to a fresh bucket; the S3 server's bucket notification (published to its
+Kafka events topic) drives ``ingest``, which feeds ``parse``, ``validate`` and ``enrich``, each
+an ``imr worker`` process with its own consumer group. Where the server publishes no
+notifications, ``imr reconcile`` announces the uploaded letters instead (the test says so).
+
+Checked: exactly one schema-valid determination per good letter (read ``read_committed``) with
+the expected case number and item outcomes; every document that is not a letter dead-lettered
+once with its reason; no letter text in any worker's output; ``imr reconcile --dry-run``
+afterwards finds nothing to announce; SIGTERM stops every worker cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from schemas.events import DeterminationExtracted, SourceObject, from_kafka
+from workers.cli.topics import create_topics
+from workers.config import STAGES, Settings
+from workers.runtime import KafkaTransport, Message
+from workers.runtime.dead_letter import DLQ_REASON, DLQ_STAGE
+from workers.storage import S3ObjectStore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+SHARED_CORPUS = REPO.parent / "shared" / "corpus" / "dwc-imr-2016"
+DETERMINATION_DATA_SCHEMA = (
+    REPO / "schemas" / "json" / "determination.extracted.v1.data.schema.json"
+)
+GOLD_EVERY = 6
+"""Every sixth gold letter (5 of 30): single- and multi-item, upheld and overturned."""
+PIPELINE_TIMEOUT_S = 240.0
+QUIET_PERIOD_S = 5.0
+"""How long to keep reading after everything arrived, to catch duplicates."""
+STOP_TIMEOUT_S = 30.0
+CLI = [sys.executable, "-c", "from workers.cli import main; raise SystemExit(main())"]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one uploaded document should become."""
+
+    name: str
+    case_number: str | None = None
+    outcomes: tuple[str, ...] = ()
+    treatments: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def fixture_letters() -> list[tuple[Path, Expected]]:
+    """Every fixture letter, as text and as PDF, with its expected record or failure reason."""
+    found = []
+    for expected_file in sorted((FIXTURES / "letters").glob("*.expected.json")):
+        stem = expected_file.name.removesuffix(".expected.json")
+        answer = json.loads(expected_file.read_text())
+        for path in (FIXTURES / "letters" / f"{stem}.txt", FIXTURES / "pdf" / f"{stem}.pdf"):
+            if path.is_file():
+                found.append((path, expected_from(path.name, answer)))
+    return found
+
+
+def gold_letters() -> list[tuple[Path, Expected]]:
+    gold = sorted((SHARED_CORPUS / "gold").glob("*.json"))[::GOLD_EVERY]
+    return [
+        (SHARED_CORPUS / "pdf" / f"{path.stem}.pdf", expected_from(f"{path.stem}.pdf", answer))
+        for path in gold
+        for answer in [json.loads(path.read_text())]
+    ]
+
+
+def expected_from(name: str, answer: dict[str, Any]) -> Expected:
+    if "error" in answer:
+        return Expected(name, error=answer["error"])
+    items = answer["items"]
+    return Expected(
+        name,
+        case_number=answer["case_number"],
+        outcomes=tuple(item["outcome"] for item in items),
+        treatments=tuple(item["treatment"] for item in items),
+    )
+
+
+@dataclass
+class Worker:
+    stage: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def workers_running(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], list[Worker]]]:
+    """Starts ``imr worker STAGE`` processes; always stops them (SIGTERM, then SIGKILL)."""
+    started: list[Worker] = []
+
+    def start(env: dict[str, str]) -> list[Worker]:
+        for stage in STAGES:
+            log = tmp_path / f"{stage}.log"
+            with log.open("wb") as sink:
+                process = subprocess.Popen(
+                    [*CLI, "worker", stage],
+                    env=env,
+                    cwd=tmp_path,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                )
+            started.append(Worker(stage, process, log))
+        return started
+
+    yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.process.send_signal(signal.SIGTERM)
+    for worker in started:
+        try:
+            worker.process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
+
+
+def pipeline_env(settings: Settings) -> dict[str, str]:
+    """``IMR_*`` variables that make a process see ``settings``."""
+    secret = settings.s3_secret_access_key
+    assert secret is not None
+    values = {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "GROUP_ID_PREFIX": settings.group_id_prefix,
+        "S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+        "S3_REGION": settings.s3_region,
+        "S3_ACCESS_KEY_ID": settings.s3_access_key_id or "",
+        "S3_SECRET_ACCESS_KEY": secret.get_secret_value(),
+        "S3_BUCKET": settings.s3_bucket,
+        "TOPIC_S3_EVENTS": settings.topic_s3_events,
+        "TOPIC_LETTERS_RECEIVED": settings.topic_letters_received,
+        "TOPIC_LETTERS_PARSED": settings.topic_letters_parsed,
+        "TOPIC_LETTERS_VALIDATED": settings.topic_letters_validated,
+        "TOPIC_DETERMINATIONS": settings.topic_determinations,
+        "TOPIC_DLQ_TEMPLATE": settings.topic_dlq_template,
+        "TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "RETRY_MAX_ATTEMPTS": str(settings.retry_max_attempts),
+        "RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
+        "SHUTDOWN_GRACE_SECONDS": str(settings.shutdown_grace_seconds),
+        "HTTP_PORT": "0",
+    }
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("IMR_")}
+    return inherited | {f"IMR_{name}": value for name, value in values.items()}
+
+
+def run_cli(env: dict[str, str], cwd: Path, *args: str) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        [*CLI, *args], env=env, cwd=cwd, capture_output=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
+    return [json.loads(line) for line in done.stdout.decode().splitlines() if line.strip()]
+
+
+@dataclass
+class Outcomes:
+    determinations: list[Message]
+    dead_letters: list[Message]
+
+    def settled(self) -> int:
+        return len(self.determinations) + len(self.dead_letters)
+
+
+def read_outcomes(settings: Settings, expected_count: int, timeout_s: float) -> Outcomes:
+    """Determinations and dead letters, ``read_committed``, until ``expected_count`` have
+    arrived and nothing more came for :data:`QUIET_PERIOD_S` (or ``timeout_s`` passed)."""
+    topics = [settings.topic_determinations, *map(settings.dlq_topic, STAGES)]
+    consumer = KafkaTransport(settings).consumer(topics, None, read_committed=True)
+    found = Outcomes([], [])
+    deadline = time.monotonic() + timeout_s
+    quiet_since: float | None = None
+    try:
+        while time.monotonic() < deadline:
+            batch = consumer.poll(0.5, 500)
+            for message in batch:
+                if message.topic == settings.topic_determinations:
+                    found.determinations.append(message)
+                else:
+                    found.dead_letters.append(message)
+            if batch or found.settled() < expected_count:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= QUIET_PERIOD_S:
+                break
+    finally:
+        consumer.close()
+    return found
+
+
+def name_of(message: Message, expected: dict[str, Expected]) -> str:
+    key = (message.key or b"").decode(errors="replace")
+    return expected[key].name if key in expected else f"record keyed {key!r}"
+
+
+def dead_letter(message: Message) -> str:
+    stage = (message.header(DLQ_STAGE) or b"").decode()
+    return f"{stage} dead letter: {(message.header(DLQ_REASON) or b'').decode()}"
+
+
+def test_letters_dropped_in_the_bucket_become_one_determination_each(
+    request: pytest.FixtureRequest,
+    kafka_bootstrap: str,
+    s3_endpoint: Any,
+    unique_name: Callable[[str], str],
+    workers_running: Callable[[dict[str, str]], list[Worker]],
+    tmp_path: Path,
+) -> None:
+    try:
+        events_topic: str | None = request.getfixturevalue("s3_events_topic")
+    except pytest.skip.Exception:
+        events_topic = None
+    run = unique_name("e2e")
+    settings = Settings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        group_id_prefix=run,
+        s3_endpoint_url=s3_endpoint.endpoint_url,
+        s3_region=s3_endpoint.region,
+        s3_access_key_id=s3_endpoint.access_key,
+        s3_secret_access_key=s3_endpoint.secret_key,
+        s3_bucket=run,
+        topic_s3_events=events_topic or f"{run}.s3-events",
+        topic_letters_received=f"{run}.received",
+        topic_letters_parsed=f"{run}.parsed",
+        topic_letters_validated=f"{run}.validated",
+        topic_determinations=f"{run}.determinations",
+        topic_dlq_template=run + ".{stage}.dlq",
+        topic_partitions=2,
+        retry_max_attempts=3,
+        retry_base_seconds=0.2,
+        shutdown_grace_seconds=5.0,
+    )
+    statuses = create_topics(settings)
+    assert set(statuses.values()) <= {"created", "exists"}, statuses
+    store = S3ObjectStore.from_settings(settings)
+    store._client.create_bucket(Bucket=settings.s3_bucket)
+    env = pipeline_env(settings)
+
+    documents = fixture_letters()
+    if SHARED_CORPUS.is_dir():
+        documents += gold_letters()
+    else:
+        print(f"corpus letters skipped: {SHARED_CORPUS} not found; fixture letters only")
+    assert documents, "no fixture letters found"
+
+    workers = workers_running(env)
+    expected: dict[str, Expected] = {}
+    for path, answer in documents:
+        content_type = "application/pdf" if path.suffix == ".pdf" else "text/plain"
+        stored = store.put(settings.s3_bucket, path.name, path.read_bytes(), content_type)
+        letter = SourceObject(
+            bucket=stored.bucket, key=stored.key, version_id=stored.version_id, etag=stored.etag
+        )
+        expected[letter.letter_id] = answer
+
+    if events_topic is None:
+        print("the S3 server publishes no bucket notifications: imr reconcile announces letters")
+        announced = run_cli(env, tmp_path, "reconcile")
+        assert {line["letter_id"] for line in announced} == set(expected)
+
+    outcomes = read_outcomes(settings, len(expected), PIPELINE_TIMEOUT_S)
+    for worker in workers:
+        assert worker.process.poll() is None, f"{worker.stage} exited:\n{worker.output()[-3000:]}"
+
+    data_schema = json.loads(DETERMINATION_DATA_SCHEMA.read_text())
+    determinations = []
+    for message in outcomes.determinations:
+        jsonschema.validate(json.loads(message.value), data_schema)
+        event = from_kafka(message.value, message.headers)
+        assert isinstance(event, DeterminationExtracted)
+        determinations.append(event)
+
+    # The events topic is shared by every bucket of the server: only our bucket's failures count.
+    ours = [
+        m
+        for m in outcomes.dead_letters
+        if (m.key or b"").decode() in expected or settings.s3_bucket.encode() in m.value
+    ]
+    results = [(expected[e.data.letter_id].name, "determination") for e in determinations]
+    results += [(name_of(m, expected), dead_letter(m)) for m in ours]
+    repeated = Counter(name for name, _ in results) - Counter(a.name for a in expected.values())
+    assert not repeated, f"settled more than once: {sorted(repeated)}"
+    assert dict(results) == {
+        a.name: "determination" if a.error is None else f"parse dead letter: {a.error}"
+        for a in expected.values()
+    }
+
+    for event in determinations:
+        answer, data = expected[event.data.letter_id], event.data
+        assert event.subject == data.case_number, answer.name
+        assert data.case_number == answer.case_number, answer.name
+        assert tuple(item.outcome for item in data.items) == answer.outcomes, answer.name
+        assert data.source.sha256 is not None and data.source.key == answer.name
+        assert data.validation.status in ("valid", "needs_review"), answer.name
+
+    logs = "\n".join(worker.output() for worker in workers)
+    leaked = [t for a in expected.values() for t in a.treatments if len(t) > 20 and t in logs]
+    assert not leaked, "letter text in worker output"
+
+    assert run_cli(env, tmp_path, "reconcile", "--dry-run") == []
+
+    for worker in workers:
+        worker.process.send_signal(signal.SIGTERM)
+    for worker in workers:
+        code = worker.process.wait(STOP_TIMEOUT_S)
+        assert code == 0, f"{worker.stage} exit {code}:\n{worker.output()[-3000:]}"
