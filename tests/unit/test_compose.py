@@ -7,6 +7,7 @@ compose uses) and every reference is checked against the package and the reposit
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -133,3 +134,11 @@ def test_worker_healthcheck_probes_the_metrics_port(stage: str) -> None:
 def test_every_service_has_an_image() -> None:
     for name, service in SERVICES.items():
         assert service.get("image"), name
+
+
+def test_images_are_the_ones_the_integration_tests_run() -> None:
+    """The test stack (``deploy/local``) starts these images when Docker is available."""
+    containers = (REPO / "deploy" / "local" / "imr_stack" / "containers.py").read_text()
+    tested = dict(re.findall(r'"IMR_TEST_(KAFKA|S3)_IMAGE", "([^"]+)"', containers))
+    assert SERVICES["kafka"]["image"] == tested["KAFKA"]
+    assert SERVICES["s3"]["image"] == tested["S3"]
