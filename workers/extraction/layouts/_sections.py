@@ -29,6 +29,7 @@ from workers.extraction.fields import (
     split_guidelines,
     split_states,
 )
+from workers.extraction.layouts.a import _read_header as read_header_dates
 
 CASE_NUMBER = r"CM\d{2}-\d{5,8}"
 """Regex source for an IMR case number (``CM13-0023518``)."""
@@ -111,6 +112,18 @@ def first_labelled_date(
     return None
 
 
+def standard_header_dates(doc: Document, evidence: Evidence, *, end: int) -> dict[str, date | None]:
+    """The MAXIMUS header dates (as layout A reads them); ``Dated:`` stands in for a missing
+    ``Decision Date:``."""
+    dates = read_header_dates(doc, end, evidence)
+    if dates["decision_date"] is None:
+        dated = labelled_date(doc, "Dated", end=end)
+        if dated is not None:
+            dates["decision_date"] = dated[0]
+            evidence.add("decision_date", dated[1])
+    return dates
+
+
 def case_number(doc: Document, evidence: Evidence, *, end: int | None = None) -> str | None:
     """The labelled case number, else the first case number anywhere before ``end``."""
     found = labelled_value(doc, "Case Number", CASE_NUMBER, end=end)
@@ -136,14 +149,15 @@ def priority(doc: Document, evidence: Evidence, *, end: int | None = None) -> Pr
 
 
 def read_patient(
-    summary: Span | None, evidence: Evidence
-) -> tuple[Patient, tuple[date, Span] | None]:
-    """Age and sex from the first summary sentence that states them, and the injury date.
+    summary: Span | None, evidence: Evidence, dates: dict[str, date | None]
+) -> Patient:
+    """Age and sex from the first summary sentence that states them.
 
-    A sentence after the second one gets a lower confidence: it may speak of someone else.
+    A sentence after the second one gets a lower confidence: it may speak of someone else. When
+    ``dates`` has no ``date_of_injury``, the injury date that sentence states fills it.
     """
     if summary is None:
-        return Patient(), None
+        return Patient()
     sentences = sentence_spans(summary.text, summary.start)
     for index, sentence in enumerate(sentences[:4]):
         found = age_and_sex(sentence)
@@ -152,8 +166,12 @@ def read_patient(
         confidence = 1.0 if index < 2 else 0.7
         evidence.add("patient.age", found.span, confidence)
         evidence.add("patient.sex", found.span, confidence)
-        return Patient(age=found.age, sex=found.sex), injury_date_in(sentence)
-    return Patient(), None
+        injury = injury_date_in(sentence)
+        if dates.get("date_of_injury") is None and injury is not None:
+            dates["date_of_injury"] = injury[0]
+            evidence.add("date_of_injury", injury[1], 0.8)
+        return Patient(age=found.age, sex=found.sex)
+    return Patient()
 
 
 # --------------------------------------------------------------------------------------------

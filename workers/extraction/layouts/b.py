@@ -16,7 +16,7 @@ import re
 from schemas.letter import ExtractionWarning, Layout, LetterRecord
 from workers.extraction.document import Document
 from workers.extraction.errors import UnknownLayoutError
-from workers.extraction.fields import Evidence, labelled_date
+from workers.extraction.fields import Evidence
 from workers.extraction.layouts._sections import (
     case_number,
     find_sections,
@@ -25,8 +25,8 @@ from workers.extraction.layouts._sections import (
     priority,
     read_patient,
     read_reviewer,
+    standard_header_dates,
 )
-from workers.extraction.layouts.a import _read_header as read_header_dates
 from workers.extraction.layouts.a import _read_items as read_items
 
 _OPENING = re.compile(
@@ -72,17 +72,9 @@ class LayoutBParser:
         header_end = sections[0].heading.start
         evidence = Evidence(doc)
         warnings: list[ExtractionWarning] = []
-        dates = read_header_dates(doc, header_end, evidence)
-        if dates["decision_date"] is None:
-            dated = labelled_date(doc, "Dated", end=header_end)
-            if dated is not None:
-                dates["decision_date"] = dated[0]
-                evidence.add("decision_date", dated[1])
+        dates = standard_header_dates(doc, evidence, end=header_end)
         summary = first_section(sections, _SUMMARY)
-        patient, injury = read_patient(summary.body if summary else None, evidence)
-        if dates["date_of_injury"] is None and injury is not None:
-            dates["date_of_injury"] = injury[0]
-            evidence.add("date_of_injury", injury[1], 0.8)
+        patient = read_patient(summary.body if summary else None, evidence, dates)
         items = read_items(doc, decisions.heading.end, warnings)
         if not items:
             raise UnknownLayoutError("no decision items found")

@@ -34,9 +34,9 @@ from workers.extraction.layouts._sections import (
     prose_citations,
     read_patient,
     read_reviewer,
+    standard_header_dates,
     subspan,
 )
-from workers.extraction.layouts.a import _read_header as read_header_dates
 
 _TITLE = re.compile(r"MEDICAL\s+PROFESSIONAL\s+REVIEW")
 _ISSUE = "issue"
@@ -46,8 +46,8 @@ _GUIDELINES = "guidelines"
 _RATIONALE = "rationale"
 _QUALIFICATIONS = "qualifications"
 _RATIONALE_HEADING = re.compile(
-    LINE_START + r"RATIONALE\s+FOR\s+WHY\s+THE\s+REQUESTED\s+TREATMENT/SERVICE\s+"
-    r"(?P<verdict>IS/WAS\s+(?:NOT\s+)?MEDICALLY\s+NECESSARY)\s*:",
+    LINE_START + r"RATIONALE\s+FOR\s+WHY\s+THE\s+REQUESTED\s+TREATMENT\s*/\s*SERVICE\s+"
+    r"(?P<verdict>(?:IS\s*/\s*WAS|IS|WAS)\s+(?:NOT\s+)?MEDICALLY\s+NECESSARY)\s*:",
     re.M,
 )
 _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -89,12 +89,9 @@ class LayoutCParser:
         header_end = sections[0].heading.start
         evidence = Evidence(doc)
         warnings: list[ExtractionWarning] = []
-        dates = read_header_dates(doc, header_end, evidence)
+        dates = standard_header_dates(doc, evidence, end=header_end)
         summary = first_section(sections, _SUMMARY)
-        patient, injury = read_patient(summary.body if summary else None, evidence)
-        if dates["date_of_injury"] is None and injury is not None:
-            dates["date_of_injury"] = injury[0]
-            evidence.add("date_of_injury", injury[1], 0.8)
+        patient = read_patient(summary.body if summary else None, evidence, dates)
         qualifications = first_section(sections, _QUALIFICATIONS)
         return LetterRecord(
             layout="C",

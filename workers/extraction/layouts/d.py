@@ -11,6 +11,7 @@ the request for X:" block with the guidelines each side relied upon and the rati
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -44,14 +45,14 @@ from workers.extraction.layouts._sections import (
 
 _NOTICE = re.compile(r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination", re.I)
 _DETERMINED = re.compile(
-    LINE_START + r"(?P<number>\d{1,2})\)\s+MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+"
-    r"determined\s+(?:that\s+)?the\s+request\s+for\s+(?P<treatment>.+?)\s+"
+    LINE_START + r"(?:(?P<number>\d{1,2})\)\s+)?MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+"
+    r"has\s+determined\s+(?:that\s+)?the\s+(?:request\s+for|requested)\s+(?P<treatment>.+?)\s+"
     r"(?P<decision>(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary"
     r"(?:\s+and\s+appropriate)?)\s*\.",
     re.I | re.S | re.M,
 )
 _REGARDING = re.compile(
-    LINE_START + r"(?P<number>\d{1,2})\)\s+Regarding\s+the\s+request\s+for\s+"
+    LINE_START + r"(?:(?P<number>\d{1,2})\)\s+)?Regarding\s+the\s+(?:request\s+for|requested)\s+"
     r"(?P<treatment>[^:\f]{1,400}?)\s*:[ \t]*$",
     re.I | re.M,
 )
@@ -125,13 +126,12 @@ class LayoutDParser:
 
     def parse(self, doc: Document) -> LetterRecord:
         sections = find_sections(doc, _HEADINGS)
-        decisions = {int(m.group("number")): m for m in _DETERMINED.finditer(doc.text)}
+        decisions = _by_number(_DETERMINED.finditer(doc.text))
         first_body = [s.heading.start for s in sections if s.name in (_DECISION_SECTION, _ITEM)]
         header_end = min([m.start() for m in decisions.values()] + first_body + [len(doc.text)])
         evidence = Evidence(doc)
         warnings: list[ExtractionWarning] = []
         summary = first_section(sections, _SUMMARY) or first_section(sections, _REVIEWER_SUMMARY)
-        patient, narrative_injury = read_patient(summary.body if summary else None, evidence)
         dates = {
             "decision_date": _header_date(
                 doc, "decision_date", ("Dated", "Decision Date"), header_end, evidence
@@ -153,9 +153,7 @@ class LayoutDParser:
                 doc, "date_of_injury", ("Date of Injury",), header_end, evidence
             ),
         }  # fmt: skip
-        if dates["date_of_injury"] is None and narrative_injury is not None:
-            dates["date_of_injury"] = narrative_injury[0]
-            evidence.add("date_of_injury", narrative_injury[1], 0.8)
+        patient = read_patient(summary.body if summary else None, evidence, dates)
         qualifications = first_section(sections, _QUALIFICATIONS)
         items = _items(doc, decisions, _detail_blocks(sections), warnings)
         return LetterRecord(
@@ -226,14 +224,27 @@ class _Detail:
     fields: dict[str, Section] = field(default_factory=dict)
 
 
+def _by_number(matches: Iterable[re.Match[str]]) -> dict[int, re.Match[str]]:
+    """Decisions by their stated number, or by position when unnumbered (a single item)."""
+    found: dict[int, re.Match[str]] = {}
+    for position, match in enumerate(matches, start=1):
+        found.setdefault(int(match.group("number") or position), match)
+    return found
+
+
+def _number(heading: str, earlier: int) -> int:
+    match = _REGARDING.match(heading)
+    return int(match.group("number")) if match and match.group("number") else earlier + 1
+
+
 def _detail_blocks(sections: list[Section]) -> dict[int, _Detail]:
     blocks: dict[int, _Detail] = {}
     current: _Detail | None = None
     for section in sections:
         if section.name == _ITEM:
-            match = _REGARDING.match(section.heading.text)
-            number = int(match.group("number")) if match else len(blocks) + 1
-            current = blocks.setdefault(number, _Detail(section))
+            current = blocks.setdefault(
+                _number(section.heading.text, len(blocks)), _Detail(section)
+            )
         elif section.name in (_CA_FIELD, _REVIEWER_FIELD, _RATIONALE) and current is not None:
             current.fields.setdefault(section.name, section)
         elif section.name != _CLOSING:
