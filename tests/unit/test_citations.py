@@ -261,3 +261,29 @@ def test_every_gold_citation_resolves(corpus_dir: Path) -> None:
                     assert cited.mtus is True, raw
     assert total > 100
     assert unresolved == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "guideline_id", "tier"),
+    [
+        ("CDC Guideline for Prescribing Opioids for Chronic Pain, 2016", "cdc", 3),
+        ("Colorado Division of Workers' Compensation Medical Treatment Guidelines",
+         "state-workers-comp-guideline", 3),
+        ("American Pain Society guideline", "other-guideline", 3),
+        ("Ann Intern Med. 2007;147(7):505-14", "peer-reviewed", 4),
+        ("(Homik, 2004)", "peer-reviewed", 4),
+        ("Up-To-Date: Treatment of insomnia", "uptodate", 5),
+        ("Lyrica prescribing information", "fda-label", 5),
+        ("Drugs.com, Tramadol", "drug-reference", 5),
+    ],
+)  # fmt: skip
+def test_non_mtus_sources_resolve_by_shape(raw: str, guideline_id: str, tier: int) -> None:
+    cited = normalise_citation(raw)
+    assert cited.guideline_id == guideline_id
+    assert cited.matches[0].evidence_tier == tier
+    assert cited.mtus is False
+
+
+def test_acronym_in_parentheses_is_not_an_author_year_reference() -> None:
+    cited = normalise_citation("Chronic Pain Medical Treatment Guidelines (DWC 2008)")
+    assert [m.guideline_id for m in cited.matches] == ["mtus-cpmtg-2009"]
