@@ -31,8 +31,9 @@ class Settings(BaseSettings):
 
     # Delivery.
     delivery_mode: DeliveryMode = "at_least_once"
-    # Names this worker in its transactional id; unique per replica (e.g. the pod name). A
-    # restarted replica with the same id aborts its predecessor's open transaction at once.
+    # Unique per replica (e.g. a StatefulSet pod name): names the transactional id and the static
+    # group membership, so a restarted replica aborts its predecessor's open transaction and
+    # takes its partitions back at once.
     instance_id: str | None = None
     max_poll_records: int = Field(default=16, ge=1)
     max_poll_interval_ms: int = Field(default=300_000, ge=10_000)

@@ -36,7 +36,9 @@ def client_config(settings: Settings) -> dict[str, Any]:
 def consumer_config(
     settings: Settings, group_id: str | None, *, read_committed: bool
 ) -> dict[str, Any]:
-    return client_config(settings) | {
+    """With ``settings.instance_id`` the member is static (KIP-345): a restarted replica gets its
+    partitions back at once instead of after the session timeout."""
+    config = client_config(settings) | {
         "group_id": group_id,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
@@ -44,6 +46,9 @@ def consumer_config(
         "max_poll_records": settings.max_poll_records,
         "max_poll_interval_ms": settings.max_poll_interval_ms,
     }
+    if group_id is not None and settings.instance_id:
+        config["group_instance_id"] = settings.instance_id
+    return config
 
 
 def producer_config(settings: Settings, transactional_id: str | None) -> dict[str, Any]:
