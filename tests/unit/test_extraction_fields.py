@@ -81,6 +81,13 @@ def test_labelled_values_across_line_breaks() -> None:
     assert labelled_date(doc, "Decision Date") is None
 
 
+def test_label_wrapped_around_its_value() -> None:
+    doc = Document("Priority:   Standard     Application     01/03/2017\n      Received:\n", (0,))
+    found = labelled_date(doc, "Application Received")
+    assert found is not None
+    assert found[0] == date(2017, 1, 3)
+
+
 HEADER_LABELS = (
     ("date_assigned", "Date Assigned"),
     ("date_of_injury", "Date of Injury"),

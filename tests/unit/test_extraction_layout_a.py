@@ -100,6 +100,24 @@ class TestHeader2016:
         )
         assert body[item.provenance["outcome"].start : item.provenance["outcome"].end] == "Upheld"
 
+    def test_header_printed_as_labels_then_values(self) -> None:
+        scrambled = (
+            "Case Number:\nDate Assigned:\nDecision Date:\nPriority:\n\nCM17-0001234\n01/09/2017\n"
+            "01/31/2017\nStandard\n\nDate of Injury:\nUR Denial Date:\nApplication\nReceived:\n\n"
+            "10/11/2016\n12/27/2016\n01/03/2017\n"
+        )
+        body = _body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)
+        record = _letter(scrambled + body[body.index("HOW THE IMR") :])
+        assert record.case_number == "CM17-0001234"
+        assert record.priority == "Standard"
+        assert (record.date_assigned, record.decision_date) == (date(2017, 1, 9), date(2017, 1, 31))
+        assert (record.date_of_injury, record.ur_denial_date) == (
+            date(2016, 10, 11),
+            date(2016, 12, 27),
+        )
+        assert record.application_received == date(2017, 1, 3)
+        assert record.confidence["date_assigned"] < 1.0
+
     def test_narrative_disagreeing_with_header_is_a_warning_and_header_wins(self) -> None:
         body = _body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)
         body = body.replace("industrial injury on 10-11-2016", "industrial injury on 10-01-2016")

@@ -193,11 +193,21 @@ def labelled_value(
 ) -> Span | None:
     """Find ``label:`` followed (across spaces or line breaks) by text matching ``value``.
 
-    ``value`` is a regex source; the returned span covers only the value. The search is limited
-    to ``doc.text[start:end]`` and is case-insensitive.
+    A two-word label wrapped around its value ("Application  01/03/2017" / "Received:") is
+    found too. ``value`` is a regex source; the returned span covers only the value. The search
+    is limited to ``doc.text[start:end]`` and is case-insensitive.
     """
-    pattern = re.compile(label_pattern(label) + r"\s*(" + value + r")", re.IGNORECASE)
-    match = pattern.search(doc.text, start, len(doc.text) if end is None else end)
+    stop = len(doc.text) if end is None else end
+    match = re.compile(label_pattern(label) + r"\s*(" + value + r")", re.IGNORECASE).search(
+        doc.text, start, stop
+    )
+    words = label.split()
+    if match is None and len(words) > 1:
+        # Column layouts can print a wrapped label's first word, the value, then the rest.
+        interleaved = (
+            re.escape(words[0]) + r"[ ]+(" + value + r")\s+" + label_pattern(" ".join(words[1:]))
+        )
+        match = re.compile(interleaved, re.IGNORECASE).search(doc.text, start, stop)
     if match is None:
         return None
     return Span(match.group(1), match.start(1), match.end(1))
@@ -235,13 +245,14 @@ def header_dates(
     marks: list[tuple[int, str]] = []
     found: dict[str, tuple[date, Span, float]] = {}
     for name, label in labels:
-        mark = re.compile(label_pattern(label), re.IGNORECASE).search(doc.text, start, stop)
-        if mark is None:
-            continue
-        marks.append((mark.end(), name))
-        hit = labelled_date(doc, label, start=mark.start(), end=stop)
+        hit = labelled_date(doc, label, start=start, end=stop)
         if hit is not None:
             found[name] = (hit[0], hit[1], 1.0)
+        mark = re.compile(label_pattern(label), re.IGNORECASE).search(doc.text, start, stop)
+        if mark is not None:
+            marks.append((mark.end(), name))
+        elif hit is not None:
+            marks.append((hit[1].start, name))
     orphans = sorted(position for position, name in marks if name not in found)
     if not orphans:
         return found

@@ -68,6 +68,7 @@ _TRAILER_HEADING = re.compile(
 )
 _TRAILING_IS = re.compile(r"\s+(?:is|are)\Z")
 _CASE_NUMBER = r"[A-Z]{2}\d{2}-\d{5,8}"
+_PRIORITY = r"Standard|Expedited"
 _PROSE_CREDENTIALS = re.compile(
     r"\bexpert\s+reviewer\s+is\s+(?P<specialty>[^.]+?),?\s+and\s+(?:is\s+)?licensed\s+to\s+"
     r"practice\s+in\s+(?P<states>[^.]+?)\s*\.",
@@ -145,10 +146,8 @@ class LayoutAParser:
         items = _read_items(doc, sections.issues.end(), warnings)
         if not items:
             raise UnknownLayoutError("no decision items found")
-        case_number = labelled_value(doc, "Case Number", _CASE_NUMBER, end=sections.header_end)
-        evidence.add("case_number", case_number)
-        priority = labelled_value(doc, "Priority", "Standard|Expedited", end=sections.header_end)
-        evidence.add("priority", priority)
+        case_number = _header_value(doc, "Case Number", _CASE_NUMBER, sections, evidence)
+        priority = _header_value(doc, "Priority", _PRIORITY, sections, evidence)
         return LetterRecord(
             layout=self._layout,
             pages=doc.pages,
@@ -185,6 +184,24 @@ def _sections(doc: Document) -> _Sections | None:
     summary = _SUMMARY.search(text, 0, issues.start())
     header_end = how.start() if how else (summary.start() if summary else issues.start())
     return _Sections(header_end, how, summary, issues)
+
+
+def _header_value(
+    doc: Document, label: str, value: str, sections: _Sections, evidence: Evidence
+) -> Span | None:
+    """A labelled header value; when extraction separated labels from values, the only value of
+    that form in the header (confidence 0.7)."""
+    name = "_".join(label.lower().split())
+    found = labelled_value(doc, label, value, end=sections.header_end)
+    if found is not None:
+        evidence.add(name, found)
+        return found
+    candidates = list(re.finditer(rf"\b(?:{value})\b", doc.text[: sections.header_end]))
+    if len(candidates) != 1:
+        return None
+    found = Span(candidates[0].group(), candidates[0].start(), candidates[0].end())
+    evidence.add(name, found, 0.7)
+    return found
 
 
 def _priority(span: Span | None) -> Priority | None:
