@@ -7,16 +7,21 @@ lines joined) and each stage is checked against the repository.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from workers import __version__
 from workers.cli import build_parser
 from workers.config import STAGES, Settings
+from workers.observability.health import HealthServer
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
@@ -145,3 +150,16 @@ def test_labels_carry_the_package_version() -> None:
     assert 'org.opencontainers.image.version="${VERSION}"' in labels
     defaults = dict(arg.partition("=")[::2] for arg in FINAL.all("ARG"))
     assert defaults["VERSION"] == __version__
+
+
+def test_healthcheck_command_passes_only_while_the_worker_serves_healthz() -> None:
+    healthcheck = json.loads(FINAL.last("HEALTHCHECK").split(" CMD ", 1)[1])
+    command = [sys.executable, *healthcheck[1:]]
+    server = HealthServer(0, CollectorRegistry(), lambda: False, host="127.0.0.1")
+    server.start()
+    env = {**os.environ, "IMR_HTTP_PORT": str(server.port)}
+    try:
+        assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode == 0
+    finally:
+        server.stop()
+    assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode != 0
