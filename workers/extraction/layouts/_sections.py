@@ -265,6 +265,8 @@ def prose_citations(text: str) -> list[str]:
             continue
         else:
             cited = sentence.text
-        cited = _MTUS_MEMBERSHIP.sub("", cited).rstrip(" .")
-        found.extend(part.strip() for part in _AND_THE.split(cited) if part.strip())
+        for part in _AND_THE.split(cited):
+            source = _MTUS_MEMBERSHIP.sub("", part).strip().rstrip(" .")
+            if source:
+                found.append(source)
     return found
