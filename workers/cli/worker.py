@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-from typing import Any, Protocol, cast
+from typing import Any
 
 from workers.config import STAGES, Settings, Stage
 from workers.observability.health import HealthServer
@@ -14,10 +13,6 @@ from workers.runtime.kafka_transport import KafkaTransport
 from workers.runtime.messages import Handler
 from workers.runtime.stage import StageRunner
 from workers.runtime.transport import Transport
-
-
-class _BuildHandler(Protocol):
-    def __call__(self, stage: Stage, settings: Settings) -> tuple[str, Handler]: ...
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -46,8 +41,9 @@ def run_stage(
 def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     configure_logging(settings.log_level)
-    # The stage registry is resolved at run time so the other verbs do not import every stage.
-    build_handler = cast(_BuildHandler, importlib.import_module("workers.stages").build_handler)
+    # Imported here so that the other verbs do not load every stage and its dependencies.
+    from workers.stages import build_handler
+
     source_topic, handler = build_handler(args.stage, settings)
     run_stage(args.stage, source_topic, handler, KafkaTransport(settings), settings)
     return 0
