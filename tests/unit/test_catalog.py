@@ -125,3 +125,19 @@ def test_invalid_regex_is_rejected() -> None:
 def test_duplicate_ids_are_rejected() -> None:
     with pytest.raises(ValidationError, match="duplicate"):
         Catalog.model_validate({"version": 1, "entries": [_entry(), _entry()]})
+
+
+def test_topics_placeholder_matches_long_topic_names_only() -> None:
+    entry = GuidelineEntry.model_validate(
+        _entry(
+            patterns=[{"regex": "{topics}", "score": 0.7}],
+            topics=[
+                {"name": "Physical medicine", "aliases": ["PT"], "confidence": "K-high"},
+                {"name": "TENS", "confidence": "K-high"},
+            ],
+        )
+    )
+    regex, _, _ = entry.patterns[0].compiled
+    assert regex.search("see Physical   Medicine page 98")
+    assert not regex.search("TENS unit")
+    assert not regex.search("PT 2x4")

@@ -11,7 +11,7 @@ import json
 import re
 from functools import cache, cached_property
 from importlib.resources import files
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -102,6 +102,24 @@ class Topic(_Model):
         return tuple(sorted(names, key=len, reverse=True))
 
 
+TOPICS_PLACEHOLDER = "{topics}"
+"""A pattern regex of exactly this text matches any of the entry's topic names and aliases of at
+least ``_MIN_TOPIC_TERM`` characters without parentheses (short ones such as "TENS" or "ESI" are
+too ambiguous to identify a guideline on their own)."""
+_MIN_TOPIC_TERM = 6
+
+
+def _topic_alternation(topics: list[dict[str, Any]]) -> str:
+    terms = {
+        term.lower()
+        for topic in topics
+        for term in [topic["name"], *topic.get("aliases", [])]
+        if len(term) >= _MIN_TOPIC_TERM and "(" not in term
+    }
+    ordered = sorted(terms, key=len, reverse=True)
+    return r"\b(?:" + "|".join(r"\s+".join(map(re.escape, t.split())) for t in ordered) + r")\b"
+
+
 class GuidelineEntry(_Model):
     guideline_id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
     family: Family
@@ -120,6 +138,23 @@ class GuidelineEntry(_Model):
     """A fallback entry: dropped when a non-fallback entry of one of these families also matches."""
     confidence: Confidence
     note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_topic_patterns(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(
+            isinstance(p, dict) and p.get("regex") == TOPICS_PLACEHOLDER
+            for p in data.get("patterns", [])
+        ):
+            alternation = _topic_alternation(data.get("topics", []))
+            data = {
+                **data,
+                "patterns": [
+                    {**p, "regex": alternation} if p.get("regex") == TOPICS_PLACEHOLDER else p
+                    for p in data["patterns"]
+                ],
+            }
+        return data
 
     @model_validator(mode="after")
     def _consistent_tier(self) -> GuidelineEntry:
