@@ -276,6 +276,13 @@ def asyncapi_document(settings: Settings | None = None) -> dict[str, Any]:
             ),
         },
         "defaultContentType": JSON_CONTENT_TYPE,
+        "servers": {
+            "kafka": {
+                "host": settings.kafka_bootstrap_servers,
+                "protocol": "kafka",
+                "description": "Set by IMR_KAFKA_BOOTSTRAP_SERVERS and the IMR_KAFKA_* options.",
+            }
+        },
         "channels": channels,
         "operations": _operations(settings),
         "components": {"messages": messages, "schemas": {"S3Records": _S3_RECORDS}},
