@@ -228,6 +228,23 @@ class TestItems:
         assert item.provenance["treatment"].page == 1
         assert item.provenance["outcome"].page == 2
 
+    def test_rationale_without_final_full_stop_before_next_heading(self) -> None:
+        record = _letter(
+            _body(
+                "MRI of the lumbar spine: Upheld",
+                CA_MTUS,
+                MAXIMUS_ODG,
+                NOT_NECESSARY.rstrip("."),
+                "Lidoderm patch, #1 box with 1 refill, DOS:\n11/11/2016: Upheld",
+                CA_MTUS,
+                MAXIMUS_ODG,
+                NOT_NECESSARY,
+            )
+        )
+        first, second = record.items
+        assert first.rationale.endswith("is not medically necessary")
+        assert second.treatment == "Lidoderm patch, #1 box with 1 refill, DOS: 11/11/2016"
+
     def test_item_without_claims_administrator_field(self) -> None:
         record = _letter(
             _body(

@@ -12,7 +12,6 @@ blank line.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -61,6 +60,9 @@ _SUMMARY_INTRO = re.compile(r"\s*[^:]{0,250}\bsummary\b[^:]{0,200}:", re.IGNOREC
 _OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
 _ORIGINAL_REQUEST = re.compile(r"\b(?:was|were)\s+the\s+original\s+request\b", re.IGNORECASE)
 _REMAINING = re.compile(r"remaining\s+IMR\s+eligible\s+portion", re.IGNORECASE)
+_ENDS_IN_NECESSITY = re.compile(
+    r"\b(?:necessary|appropriate|indicated|warranted|reasonable|necessity)\W*\Z", re.IGNORECASE
+)
 _SENTENCE_TERMINATED = re.compile(r"[.!?][\"')\]]*\s*\Z")
 # An all-capitals heading line after the last rationale starts closing matter, not rationale.
 _TRAILER_HEADING = re.compile(
@@ -430,13 +432,14 @@ def _heading(
         heading_end -= 1
     lines = _lines_before(text, region_start, heading_end)
     heading_start = lines[0][0] if lines else heading_end
-    for (line_start, _), (previous_start, previous_end) in itertools.pairwise(lines):
+    for index, (line_start, _) in enumerate(lines[:-1]):
         heading_start = line_start
         candidate = text[line_start:heading_end]
         partial_incomplete = _REMAINING.search(candidate) and not _ORIGINAL_REQUEST.search(
             candidate
         )
-        if not partial_incomplete and _ends_paragraph(text[previous_start:previous_end]):
+        before = lines[index + 1 : index + 3]
+        if not partial_incomplete and _ends_paragraph(text, before):
             break
     else:
         heading_start = lines[-1][0] if lines else heading_end
@@ -445,12 +448,20 @@ def _heading(
     return Span(text[heading_start:heading_end], heading_start, heading_end), outcome
 
 
-def _ends_paragraph(line: str) -> bool:
-    """A line that cannot continue into a heading: blank, or the end of a decision sentence."""
-    stripped = line.strip()
-    if not stripped:
+def _ends_paragraph(text: str, before: list[tuple[int, int]]) -> bool:
+    """Whether the lines ``before`` a candidate heading line (nearest first) end a paragraph:
+    the nearest is blank or ends a sentence, or the two together end in a necessity conclusion
+    (a rationale whose full stop is missing)."""
+    nearest = text[before[0][0] : before[0][1]].strip()
+    if not nearest or _SENTENCE_TERMINATED.search(nearest):
         return True
-    return bool(_SENTENCE_TERMINATED.search(stripped)) or sentence_outcome(stripped) is not None
+    tail = text[before[-1][0] : before[0][1]]
+    sentences = sentence_spans(tail)
+    return (
+        bool(sentences)
+        and _ENDS_IN_NECESSITY.search(tail) is not None
+        and sentence_outcome(sentences[-1].text) is not None
+    )
 
 
 def _item(
