@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -79,6 +81,15 @@ def test_a_modified_file_is_pending_again(tmp_path: Path) -> None:
     (tmp_path / "drop" / "a.txt").write_bytes(b"second")
     (pending,), _ = scan(store, ACCEPT, processed)
     assert pending.sha256 == _sha(b"second")
+
+
+def test_files_still_being_written_wait_for_a_later_pass(tmp_path: Path) -> None:
+    store = _store(tmp_path, {"fresh.pdf": b"F", "old.pdf": b"O"})
+    an_hour_ago = time.time() - 3600
+    os.utime(tmp_path / "drop" / "old.pdf", (an_hour_ago, an_hour_ago))
+    pending, skipped = scan(store, ACCEPT, set(), min_age_s=60)
+    assert [f.key for f in pending] == ["old.pdf"] and skipped == 0
+    assert [f.key for f in scan(store, ACCEPT, set())[0]] == ["fresh.pdf", "old.pdf"]
 
 
 def test_synthetic_notification_announces_the_file_as_ingest_reads_it(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ log = structlog.get_logger(__name__)
 
 BATCH_SIZE = 50
 """Files published to one in-memory bus at a time; their state is saved after each batch."""
+WATCH_QUIET_SECONDS = 1.0
+"""With ``watch``, a file must be this old: a copy in progress is not read half-written."""
 
 
 class FolderRun:
@@ -47,9 +49,10 @@ class FolderRun:
         self.summary = RunSummary()
         self._first_pass = True
 
-    def pass_once(self) -> int:
-        """Process what is pending now; returns how many files were picked up."""
-        files, skipped = scan(self._store, self._accept, self._state, self._exclude)
+    def pass_once(self, min_age_s: float = 0.0) -> int:
+        """Process what is pending now (files at least ``min_age_s`` old); returns how many
+        files were picked up."""
+        files, skipped = scan(self._store, self._accept, self._state, self._exclude, min_age_s)
         if self._first_pass:
             self.summary.skipped, self._first_pass = skipped, False
         for start in range(0, len(files), self._batch_size):
@@ -57,9 +60,10 @@ class FolderRun:
         return len(files)
 
     def watch(self, interval_s: float, stop: threading.Event) -> None:
-        """Pass over the folder every ``interval_s`` seconds until ``stop`` is set."""
+        """Pass over the folder every ``interval_s`` seconds until ``stop`` is set, leaving
+        files alone until they have not changed for ``WATCH_QUIET_SECONDS``."""
         while not stop.is_set():
-            if self.pass_once():
+            if self.pass_once(WATCH_QUIET_SECONDS):
                 log.info("pass_done", determinations=self.summary.determinations)
             stop.wait(interval_s)
 

@@ -33,7 +33,7 @@ class Settled:
     dead_letters: list[tuple[DeadLetterNote, bytes]] = field(default_factory=list)
     """Each dead letter with the bytes to keep: the dropped file, or the failed record."""
     unsettled: list[DroppedFile] = field(default_factory=list)
-    """Files that produced neither (e.g. a changed file the ingest stage filtered out)."""
+    """Files that produced neither yet (a stage still retrying them); tried again next pass."""
 
 
 class EmbeddedPipeline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Container
 from dataclasses import dataclass
 
@@ -32,19 +33,24 @@ def scan(
     accept: ObjectFilter,
     processed: Container[str],
     exclude_prefixes: Collection[str] = (),
+    min_age_s: float = 0.0,
 ) -> tuple[list[DroppedFile], int]:
     """Letter files whose content is not in ``processed``, and how many were skipped as done.
 
     Keys under ``exclude_prefixes`` (the run's own output when it lies inside the folder) and
-    files the ingest stage would not accept (suffixes) are ignored.
+    files the ingest stage would not accept (suffixes) are ignored, and so are files modified
+    less than ``min_age_s`` ago: they may still be being written.
     """
     pending: list[DroppedFile] = []
     skipped = 0
     seen: set[str] = set()
+    settled_before = time.time() - min_age_s
     for info in store.list(store.bucket):
         if not accept.accepts(info.bucket, info.key) or info.etag is None:
             continue
         if any(info.key.startswith(prefix) for prefix in exclude_prefixes):
+            continue
+        if min_age_s and _modified_at(store, info.key) > settled_before:
             continue
         if info.etag in processed or info.etag in seen:
             skipped += 1
@@ -52,3 +58,10 @@ def scan(
         seen.add(info.etag)
         pending.append(DroppedFile(info, info.etag))
     return pending, skipped
+
+
+def _modified_at(store: LocalFolderStore, key: str) -> float:
+    try:
+        return store.folder.joinpath(*key.split("/")).stat().st_mtime
+    except OSError:  # gone since it was listed
+        return float("inf")
