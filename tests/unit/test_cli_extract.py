@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
+from schemas.letter import LetterRecord
 from workers.cli import main
+from workers.extraction import EXTRACTOR_VERSION
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 A2016 = FIXTURES / "letters" / "a2016_three_items.txt"
@@ -22,6 +25,27 @@ def test_json_with_one_file_prints_exactly_one_object(capsys: pytest.CaptureFixt
     assert record["case_number"] == "CM16-0218843"
     assert len(record["items"]) == 3
     assert err == ""
+
+
+def test_output_is_the_determination_with_the_file_as_source(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["extract", str(A2016)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    digest = hashlib.sha256(A2016.read_bytes()).hexdigest()
+    assert data["source"]["key"] == A2016.name
+    assert data["source"]["sha256"] == digest
+    assert data["validation"]["status"] == "valid"
+    assert data["extractor_version"] == EXTRACTOR_VERSION
+    assert data["items"][0]["claims_administrator_guidelines"][0]["guideline_id"]
+
+
+def test_record_flag_prints_the_extraction_record_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["extract", "--record", str(A2016)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert LetterRecord.model_validate(data).case_number == "CM16-0218843"
 
 
 def test_jsonl_prints_one_line_per_letter(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,13 +1,16 @@
-"""`imr extract FILE... [--json | --jsonl] [--out DIR]`: letters to JSON records, no Kafka/S3.
+"""`imr extract FILE... [--json | --jsonl] [--out DIR] [--record]`: letters to JSON, no Kafka/S3.
 
-Each readable letter gives one JSON object (on stdout, or ``<DIR>/<stem>.json`` with ``--out``).
-A file that cannot be read or extracted gives one line ``<file>: <reason>: <message>`` on stderr
-and a non-zero exit status; the other files are still processed.
+Each readable letter gives one JSON object (on stdout, or ``<DIR>/<stem>.json`` with ``--out``):
+the determination payload the pipeline would publish (validated and enriched), or with
+``--record`` only the extraction record. A file that cannot be read or extracted gives one line
+``<file>: <reason>: <message>`` on stderr and a non-zero exit status; the other files are still
+processed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -17,21 +20,44 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from schemas.letter import LetterRecord
+from schemas.source import SourceObject
 from workers.config import Settings
-from workers.extraction import ExtractionError, extract
+from workers.determination import determine
+from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
+from workers.extraction.text_layer import PDF_MAGIC
 
-# Turns an extracted record into the JSON-ready data the command prints.
-Render = Callable[[LetterRecord], dict[str, Any]]
+# Turns a letter file, its bytes and its extraction record into the JSON data printed for it.
+Render = Callable[[Path, bytes, LetterRecord], dict[str, Any]]
 
 
-def render_record(record: LetterRecord) -> dict[str, Any]:
+def render_record(path: Path, data: bytes, record: LetterRecord) -> dict[str, Any]:
+    """The extraction record alone."""
     return record.model_dump(mode="json")
+
+
+def render_determination(path: Path, data: bytes, record: LetterRecord) -> dict[str, Any]:
+    """The determination payload, with the file as its source: the folder is the bucket and the
+    file name the key, as in the embedded mode; the content hash is the etag."""
+    digest = hashlib.sha256(data).hexdigest()
+    source = SourceObject(
+        bucket=path.resolve().parent.name or "local",
+        key=path.name,
+        etag=digest,
+        size=len(data),
+        content_type="application/pdf" if PDF_MAGIC in data[:1024] else "text/plain",
+        sha256=digest,
+        pages=record.pages,
+    )
+    determination = determine(
+        record, letter_id=source.letter_id, source=source, extractor_version=EXTRACTOR_VERSION
+    )
+    return determination.model_dump(mode="json")
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "extract",
-        help="extract letters (PDF or text) into JSON records",
+        help="extract letters (PDF or text) into determination JSON",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -43,6 +69,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--jsonl", dest="style", action="store_const", const="jsonl", help="one line per letter"
     )
     parser.add_argument("--out", type=Path, metavar="DIR", help="write <DIR>/<stem>.json files")
+    parser.add_argument(
+        "--record", action="store_true", help="print the extraction record, not the determination"
+    )
     parser.add_argument("--max-pages", type=int, default=None, help="reject longer documents")
     parser.set_defaults(func=handle, style=None)
 
@@ -71,6 +100,7 @@ def handle(args: argparse.Namespace) -> int:
         max_pages=max_pages,
         stdout=sys.stdout,
         stderr=sys.stderr,
+        render=render_record if args.record else render_determination,
     )
 
 
@@ -82,11 +112,11 @@ def run(
     max_pages: int | None,
     stdout: TextIO,
     stderr: TextIO,
-    render: Render = render_record,
+    render: Render = render_determination,
 ) -> int:
     """Extract every file; returns 0 when all succeed, 1 otherwise.
 
-    Records go to stdout unless ``out`` is given; with ``out`` they also go to stdout when a
+    Objects go to stdout unless ``out`` is given; with ``out`` they also go to stdout when a
     ``style`` was chosen explicitly. Without a style, one file prints pretty JSON and several
     print JSON lines.
     """
@@ -99,13 +129,13 @@ def run(
     started = time.perf_counter()
     for number, path in enumerate(files, start=1):
         if progress:
-            print(f"\r[{number}/{len(files)}] {path.name}", end="", file=stderr, flush=True)
-        record = _extract_file(path, max_pages, stderr, clear_line=progress)
-        if record is None:
+            print(f"\r\033[K[{number}/{len(files)}] {path.name}", end="", file=stderr, flush=True)
+        rendered = _process(path, max_pages, render, stderr, clear_line=progress)
+        if rendered is None:
             tally.failures += 1
             continue
+        record, data = rendered
         tally.add(record)
-        data = render(record)
         if out is not None:
             (out / f"{path.stem}.json").write_text(json.dumps(data, indent=2) + "\n")
         if to_stdout:
@@ -126,12 +156,13 @@ def _dump(data: dict[str, Any], style: str) -> str:
     return json.dumps(data, indent=2) if style == "json" else json.dumps(data)
 
 
-def _extract_file(
-    path: Path, max_pages: int | None, stderr: TextIO, *, clear_line: bool
-) -> LetterRecord | None:
+def _process(
+    path: Path, max_pages: int | None, render: Render, stderr: TextIO, *, clear_line: bool
+) -> tuple[LetterRecord, dict[str, Any]] | None:
     try:
         data = path.read_bytes()
-        return extract(data, max_pages=max_pages)
+        record = extract(data, max_pages=max_pages)
+        return record, render(path, data, record)
     except OSError as exc:
         reason, message = "unreadable", exc.strerror or type(exc).__name__
     except ExtractionError as exc:
