@@ -114,6 +114,24 @@ def _fields(treatment: str) -> dict[str, Any]:
              "body_regions": ["cervical spine", "lumbar spine", "trapezius"], "laterality": "left"},
         ),
         (
+            "Norco 10/325 #120",
+            {"name": "Norco", "drug": "Norco", "generic": "hydrocodone/acetaminophen",
+             "strength": "10/325", "quantity": 120, "quantity_text": "#120"},
+        ),
+        (
+            "Massage therapy x 6",
+            {"name": "Massage therapy", "quantity": 6, "quantity_text": "x 6", "visits": 6},
+        ),
+        (
+            "Home health care 4 hours/day, 5 days a week for 6 weeks",
+            {"name": "Home health services", "frequency": "5 days a week for 6 weeks",
+             "visits_per_week": 5, "weeks": 6, "visits": 30, "duration": "6 weeks"},
+        ),
+        (
+            "Gym membership x 1 year",
+            {"name": "Gym membership", "duration": "1 year"},
+        ),
+        (
             "PT/OT 18 sessions left hand, right lower leg",
             {"name": "Physical therapy", "visits": 18, "body_regions": ["hand", "lower leg"]},
         ),
@@ -149,6 +167,8 @@ def test_plain_treatment_has_no_remaining_portion() -> None:
         ("Ambien 10mg #30", "Pharmaceuticals", "sleep aids"),
         ("Cymbalta 60mg #30", "Pharmaceuticals", "antidepressants"),
         ("Xyzzyl 10mg #30", "Pharmaceuticals", None),
+        ("Xyzzyl gel 4oz", "Pharmaceuticals", "topical analgesics"),
+        ("6 month follow-up aftercare program", "Programs", "functional restoration program"),
         ("Physical therapy 2x4 lumbar spine", "Rehabilitation", "physical therapy"),
         ("Chiropractic care for the low back; six sessions", "Rehabilitation", "chiropractic"),
         ("Acupuncture for 8 sessions", "Rehabilitation", "acupuncture"),

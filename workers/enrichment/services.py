@@ -23,6 +23,7 @@ _WORDS = {
 }  # fmt: skip
 _NUM = r"(?:\d+|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
 _NUM_RANGE = rf"{_NUM}(?:\s*(?:to|-)\s*{_NUM})?"
+_TIME_UNITS = r"weeks?|wks?|months?|days?|years?|hours?"
 
 _PHARMA: Category = "Pharmaceuticals"
 _TOPICAL = "topical analgesics"
@@ -45,7 +46,7 @@ _UNIT_QUANTITY = re.compile(
     r"(?<![\w./])(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>grams?|gms?|g|ml|oz)\b(?!\s*/)", re.IGNORECASE
 )
 _WEEKLY = re.compile(
-    rf"(?:(?P<pw>{_NUM_RANGE})\s*(?:x|times)|(?P<adverb>once|twice|thrice))\s*"
+    rf"(?:(?P<pw>{_NUM_RANGE})\s*(?:x|times|days?)|(?P<adverb>once|twice|thrice))\s*"
     rf"(?:a|per|/)?\s*(?:week|wk)(?:ly)?"
     rf"(?:\s*,?\s*(?:for|x|times|over)\s*(?P<w>{_NUM_RANGE})\s*(?:weeks?|wks?))?",
     re.IGNORECASE,
@@ -67,16 +68,19 @@ _VISITS = re.compile(
     re.IGNORECASE,
 )
 _PAREN_COUNT = re.compile(r"^\s*\((?P<n>\d+)(?:\s*(?:visits?|sessions?))?\)", re.IGNORECASE)
-_TIMES_COUNT = re.compile(rf"\btimes\s+(?P<n>{_NUM})\b(?!\s*(?:weeks?|a|per)\b)", re.IGNORECASE)
+_TIMES_COUNT = re.compile(
+    rf"(?:\btimes|(?<![\w-])x)\s*(?P<n>{_NUM})\b(?!\s*(?:{_TIME_UNITS}|a|per)\b)", re.IGNORECASE
+)
 _LEADING_COUNT = re.compile(
     rf"^(?P<n>{_NUM})(?:\s*\((?P<digits>\d+)\))?\s+"
     r"(?!(?:x|times)\s*\d|(?:phase|level|views?|hours?|days?|weeks?|months?|tesla)\b)",
     re.IGNORECASE,
 )
 _DURATION = re.compile(
-    rf"\b(?P<d>{_NUM_RANGE}[- ](?:weeks?|wks?|months?|days?))\b",
-    re.IGNORECASE,
+    rf"\b(?P<d>{_NUM_RANGE}[- ](?:weeks?|wks?|months?|days?|years?))\b", re.IGNORECASE
 )
+_STATED_DURATION = re.compile(rf"\b(?:for|over|x)\s+{_DURATION.pattern}", re.IGNORECASE)
+_UNITLESS_COMBINATION = re.compile(r"(?<![\d./])(?P<s>\d+(?:\.\d+)?/\d{3})(?![\d/])")
 
 _REGION_TERMS: dict[str, tuple[str, ...]] = {
     "cervical spine": (r"\bcervical\b", r"\bneck\b", r"\bc-spine\b", r"\bc[1-7]\s*-\s*c?[1-7]\b"),
@@ -91,7 +95,7 @@ _REGION_TERMS: dict[str, tuple[str, ...]] = {
     "trapezius": (r"\btrapezius\b",),
     "elbow": (r"\belbows?\b",),
     "forearm": (r"\bforearms?\b",),
-    "wrist": (r"\bwrists?\b",),
+    "wrist": (r"\bwrists?\b", r"\bcarpal\b"),
     "hand": (r"\bhands?\b",),
     "finger": (r"\bfingers?\b", r"\bthumbs?\b"),
     "hip": (r"\bhips?\b",),
@@ -141,7 +145,7 @@ def _number(text: str) -> int | None:
 
 
 def _strength(text: str) -> str | None:
-    match = _STRENGTH.search(text)
+    match = _STRENGTH.search(text) or _UNITLESS_COMBINATION.search(text)  # "Norco 10/325"
     if match is None:
         return None
     strength = re.sub(r"\s+", "", match.group("s"))
@@ -243,7 +247,7 @@ def parse_service(treatment: str) -> ServiceDetails:
         visits = quantity
     if visits is None and per_week is not None and weeks is not None:
         visits = per_week * weeks
-    duration_match = _DURATION.search(text)
+    duration_match = _STATED_DURATION.search(text) or _DURATION.search(text)
     duration = duration_match.group("d") if duration_match else None
     if drug_written is not None:
         name = drug_written
@@ -281,6 +285,7 @@ def categorise(treatment: str, service: ServiceDetails) -> tuple[Category, str |
         return _PHARMA, _TOPICAL if _is_topical(text, drug) else drug.drug_class
     if rule is not None and rule.category != _PHARMA:
         return rule.category, rule.subcategory
-    if service.strength or rule is not None:
-        return _PHARMA, _TOPICAL if _is_topical(text, None) else None
+    topical = _is_topical(text, None)
+    if service.strength or rule is not None or (topical and service.quantity_text):
+        return _PHARMA, _TOPICAL if topical else None
     return "Other", None
