@@ -4,7 +4,10 @@ Runs the extractor over every PDF in ``<repo>/../shared/corpus/dwc-imr-2016/pdf`
 letters that have a hand-checked answer in ``gold/`` field by field, and writes
 ``benchmarks/results/accuracy.json`` and ``accuracy.md``.
 
-Usage: ``.venv/bin/python benchmarks/accuracy.py [--corpus DIR] [--out DIR]``
+Usage: ``.venv/bin/python benchmarks/accuracy.py [--corpus DIR] [--out DIR] [--letters DIR]``
+
+``--letters DIR`` measures the same letters in another form, e.g. text from ``pdftotext``;
+write its reports to another ``--out`` so the PDF results stay in place.
 """
 
 from __future__ import annotations
@@ -135,8 +138,10 @@ def compare(record: LetterRecord, gold: dict[str, Any]) -> Comparison:
     return result
 
 
-def run(corpus: Path) -> dict[str, Any]:
-    pdfs = sorted((corpus / "pdf").glob("*.pdf"))
+def run(corpus: Path, letters: Path | None = None) -> dict[str, Any]:
+    """Extract every letter and compare with gold. ``letters`` replaces the corpus PDFs with
+    files named ``<case>.<ext>`` (e.g. the same letters as text from another tool)."""
+    pdfs = sorted(letters.iterdir()) if letters else sorted((corpus / "pdf").glob("*.pdf"))
     records: dict[str, LetterRecord] = {}
     failures: dict[str, str] = {}
     timings: list[float] = []
@@ -262,11 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--letters", type=Path, help="read <case>.<ext> files from DIR instead of the PDFs"
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "pdf").is_dir():
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
         return 2
-    report = run(args.corpus)
+    report = run(args.corpus, args.letters)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "accuracy.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     (args.out / "accuracy.md").write_text(markdown(report))
