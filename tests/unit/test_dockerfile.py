@@ -163,3 +163,14 @@ def test_healthcheck_command_passes_only_while_the_worker_serves_healthz() -> No
     finally:
         server.stop()
     assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode != 0
+
+
+def test_build_context_ignore_file_lets_the_copied_sources_through() -> None:
+    """BuildKit reads ``deploy/Dockerfile.dockerignore`` for this Dockerfile."""
+    lines = (REPO / "deploy" / "Dockerfile.dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert patterns[0] == "*"
+    allowed = {p.removeprefix("!").rstrip("/") for p in patterns if p.startswith("!")}
+    for copy in STAGES_OF_BUILD[0].all("COPY"):
+        *sources, _destination = copy.split()
+        assert set(sources) <= allowed
