@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -54,6 +57,25 @@ def start_worker(
         return subprocess.Popen(
             [sys.executable, str(WORKER), source, target, "0.05"], env=env, stdout=sink, stderr=sink
         )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def probe(port: int, path: str) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as reply:
+            return int(reply.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+        return str(reply.read().decode())
 
 
 def collect(settings: Settings, topic: str, until: Callable[[list[bytes]], bool]) -> list[bytes]:
@@ -103,9 +125,13 @@ def test_sigkill_mid_batch_loses_nothing(
         first.wait(timeout=30)
     assert 12 <= len(before_kill) < RECORDS, log.read_text()
 
-    second = start_worker(env, source, target, log)
+    port = free_port()
+    second = start_worker({**env, "IMR_HTTP_PORT": str(port)}, source, target, log)
     try:
         seen = collect(settings, target, lambda seen: set(values) <= set(seen))
+        assert probe(port, "/healthz") == 200
+        assert probe(port, "/readyz") == 200
+        assert 'imr_messages_in_total{stage="parse"}' in scrape(port)
     finally:
         second.send_signal(signal.SIGTERM)
         exit_code = second.wait(timeout=60)

@@ -380,3 +380,18 @@ def test_exactly_once_aborts_a_failed_batch_and_publishes_each_output_once() -> 
     assert values(bus) == [b"A"]
     assert [m.value for m in bus.records(DLQ)] == [b"b"]
     assert bus.committed(GROUP, P0) == 2
+
+
+def test_exactly_once_replaces_a_fenced_producer_and_goes_on() -> None:
+    bus = MemoryTransport()
+    publish(bus, b"a", b"b")
+    stage = runner(bus, cfg=settings(delivery_mode="exactly_once"))
+    stage.start()
+    assert stage.transactional_id is not None
+    bus.producer(stage.transactional_id)  # a newer instance with the same id fences ours
+    assert stage.poll_once(timeout_s=0) == 0
+    assert bus.committed(GROUP, P0) is None
+
+    stage.run_until_idle()
+    assert values(bus) == [b"A", b"B"]
+    assert bus.committed(GROUP, P0) == 2

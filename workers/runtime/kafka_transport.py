@@ -191,6 +191,7 @@ class KafkaTransportProducer:
             raise DeliveryError(f"{len(failed)} record(s) not delivered: {', '.join(classes)}")
 
     def begin_transaction(self) -> None:
+        self._futures = []  # commit_transaction reports failed sends of the previous one
         self._call(self._producer.begin_transaction)
 
     def send_offsets_to_transaction(self, offsets: Offsets, consumer: object) -> None:

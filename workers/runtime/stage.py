@@ -45,6 +45,10 @@ def default_instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
+def _describe(partitions: Collection[TopicPartition]) -> list[str]:
+    return sorted(f"{tp.topic}[{tp.partition}]" for tp in partitions)
+
+
 class _Rewind(Exception):
     """The record was not settled (retry postponed or shutdown): consume it again later."""
 
@@ -181,13 +185,15 @@ class StageRunner:
         with self._lock:
             self._owned |= set(partitions)
             self._assigned_once = True
-        self._log.info("partitions_assigned", partitions=sorted(map(str, partitions)))
+        self._log.info("partitions_assigned", partitions=_describe(partitions))
 
     def on_revoked(self, partitions: Collection[TopicPartition]) -> Offsets:
         with self._lock:
             self._owned -= set(partitions)
             offsets = {tp: self._pending.pop(tp) for tp in partitions if tp in self._pending}
-        self._log.info("partitions_revoked", partitions=len(partitions), committing=len(offsets))
+        self._log.info(
+            "partitions_revoked", partitions=_describe(partitions), committing=len(offsets)
+        )
         return offsets
 
     def on_lost(self, partitions: Collection[TopicPartition]) -> None:
@@ -196,7 +202,7 @@ class StageRunner:
             for tp in partitions:
                 self._pending.pop(tp, None)
             self._postponed = {k: v for k, v in self._postponed.items() if k[0] not in partitions}
-        self._log.warning("partitions_lost", partitions=len(partitions))
+        self._log.warning("partitions_lost", partitions=_describe(partitions))
 
     # -- the loop ------------------------------------------------------------------------------
     def poll_once(self, timeout_s: float = POLL_TIMEOUT_S) -> int:
@@ -271,7 +277,8 @@ class StageRunner:
         attempt, not_before = self._postponed.pop(key, (0, 0.0))
         retry = self._policy.retry
         trace = child_context(message)
-        self.metrics.messages_in.labels(self.name).inc()
+        if attempt == 0:  # a postponed retry was counted when it first arrived
+            self.metrics.messages_in.labels(self.name).inc()
         started = time.monotonic()
         with structlog.contextvars.bound_contextvars(
             trace_id=trace.trace_id,
@@ -342,11 +349,18 @@ class StageRunner:
                     del self._pending[tp]
 
     def _fail_batch(self, starts: dict[TopicPartition, int], exc: DeliveryError) -> None:
-        """Nothing of the batch is committed: rewind and back off before polling again."""
-        assert self._consumer is not None
+        """Nothing of the batch is committed: rewind and back off before polling again.
+
+        A transactional producer is replaced: after a fatal error (fenced, say) it refuses every
+        further transaction, and a fresh one re-initialises or fails loudly.
+        """
+        assert self._consumer is not None and self._producer is not None
         self._batch_failures += 1
         for tp, offset in starts.items():
             self._consumer.seek(tp, offset)
+        if self._exactly_once:
+            self._producer.close()
+            self._producer = self._transport.producer(self.transactional_id)
         delay = self._policy.retry.delay(self._batch_failures)
         self._log.error(
             "batch_failed", error=str(exc), failures=self._batch_failures, delay_s=delay
