@@ -31,7 +31,7 @@ from workers.extraction import EXTRACTOR_VERSION, extract
 from workers.runtime import KafkaTransport, Message, Output, StageRunner
 from workers.runtime.dead_letter import DLQ_REASON
 from workers.runtime.replay import drain
-from workers.stages import build_handler, received_event
+from workers.stages import build_handler, received_event, source_object
 from workers.stages.codec import emit
 from workers.storage import ObjectInfo, S3ObjectStore, s3_client
 
@@ -94,9 +94,7 @@ def events(messages: list[Message]) -> list[AnyEvent]:
 
 
 def letter_id(info: ObjectInfo) -> str:
-    return SourceObject(
-        bucket=info.bucket, key=info.key, version_id=info.version_id, etag=info.etag
-    ).letter_id
+    return source_object(info).letter_id
 
 
 @pytest.fixture
@@ -233,15 +231,10 @@ def test_parse_reads_announced_versions_and_dead_letters_what_it_cannot(
     not_a_letter = pipeline.upload(NOT_A_LETTER)
     missing = SourceObject(bucket=bucket, key="never-uploaded.pdf", etag="0" * 32)
 
-    def announce(info: ObjectInfo) -> LetterReceived:
-        return received_event(
-            SourceObject(bucket=bucket, key=info.key, version_id=info.version_id, etag=info.etag)
-        )
-
     announced = [
-        announce(good),
-        announce(overwritten),
-        announce(not_a_letter),
+        received_event(source_object(good)),
+        received_event(source_object(overwritten)),
+        received_event(source_object(not_a_letter)),
         received_event(missing),
     ]
     pipeline.publish(settings.topic_letters_received, *announced)

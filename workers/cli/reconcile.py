@@ -37,7 +37,7 @@ from workers.runtime import (
     Transport,
 )
 from workers.runtime.replay import drain
-from workers.stages import received_event
+from workers.stages import received_event, source_object
 from workers.stages.codec import emit
 from workers.stages.notifications import ObjectFilter
 from workers.storage import ObjectStore, S3ObjectStore
@@ -128,15 +128,7 @@ def reconcile(
                 continue
             if (listed.bucket, listed.key, listed.etag) in settled.objects:
                 continue
-            current = store.head(listed.bucket, listed.key)
-            source = SourceObject(
-                bucket=current.bucket,
-                key=current.key,
-                version_id=current.version_id,
-                etag=current.etag,
-                size=current.size,
-                content_type=current.content_type,
-            )
+            source = source_object(store.head(listed.bucket, listed.key))
             if settled.covers(source.letter_id):
                 continue
             if producer is None:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from schemas.events import LetterReceived, SourceObject
+from schemas.events import LetterReceived
 from workers.config import Settings
 from workers.runtime import (
     DeliveryError,
@@ -25,7 +25,7 @@ from workers.runtime import (
     Producer,
     TransientError,
 )
-from workers.stages import received_event
+from workers.stages import received_event, source_object
 from workers.stages.codec import emit
 from workers.storage import ObjectStore, S3ObjectStore
 
@@ -65,17 +65,7 @@ def submit(
         key = key_prefix + path.name
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         stored = store.put(bucket, key, data, content_type)
-        event = received_event(
-            SourceObject(
-                bucket=bucket,
-                key=key,
-                version_id=stored.version_id,
-                etag=stored.etag,
-                size=stored.size,
-                content_type=content_type,
-            ),
-            event_source=SOURCE,
-        )
+        event = received_event(source_object(stored), event_source=SOURCE)
         if producer is not None:
             producer.send(emit(settings.topic_letters_received, event))
             producer.flush()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from workers.config import Settings, Stage
 from workers.runtime import Handler
 from workers.stages.enrich import make_enrich_handler
-from workers.stages.ingest import make_ingest_handler, received_event
+from workers.stages.ingest import make_ingest_handler, received_event, source_object
 from workers.stages.parse import make_parse_handler
 from workers.stages.validate import make_validate_handler
 from workers.storage import ObjectStore, S3ObjectStore
@@ -20,6 +20,7 @@ __all__ = [
     "make_parse_handler",
     "make_validate_handler",
     "received_event",
+    "source_object",
     "source_topic",
 ]
 

@@ -9,9 +9,22 @@ from workers.config import Settings
 from workers.runtime import Handler, Message, Output
 from workers.stages.codec import decode, emit
 from workers.stages.notifications import ObjectFilter, parse_notification
+from workers.storage import ObjectInfo
 
 _SOURCE = stage_source("ingest")
 _CLOUDEVENT_TYPE_HEADER = "ce_type"
+
+
+def source_object(info: ObjectInfo) -> SourceObject:
+    """The stored object version ``info`` describes, as a notification would announce it."""
+    return SourceObject(
+        bucket=info.bucket,
+        key=info.key,
+        version_id=info.version_id,
+        etag=info.etag,
+        size=info.size,
+        content_type=info.content_type,
+    )
 
 
 def received_event(source: SourceObject, *, event_source: str = _SOURCE) -> LetterReceived:

@@ -1,0 +1,133 @@
+"""`imr reconcile` against the real broker and S3: what it re-announces, and that it settles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from schemas.events import DeterminationExtracted, LetterReceived, from_kafka
+from workers.cli.reconcile import reconcile
+from workers.cli.topics import create_topics
+from workers.config import Settings
+from workers.determination import determine
+from workers.extraction import EXTRACTOR_VERSION, extract
+from workers.runtime import KafkaTransport, Output
+from workers.runtime.replay import drain
+from workers.stages import source_object
+from workers.stages.codec import emit
+from workers.storage import ObjectInfo, S3ObjectStore, s3_client
+
+pytestmark = pytest.mark.integration
+
+LETTER = Path(__file__).resolve().parents[1] / "fixtures" / "letters" / "a2014_two_items.txt"
+
+
+@pytest.fixture
+def settings(kafka_bootstrap: str, s3_endpoint: Any, unique_name: Callable[[str], str]) -> Settings:
+    run = unique_name("reconcile")
+    settings = Settings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        s3_endpoint_url=s3_endpoint.endpoint_url,
+        s3_region=s3_endpoint.region,
+        s3_access_key_id=s3_endpoint.access_key,
+        s3_secret_access_key=SecretStr(s3_endpoint.secret_key),
+        s3_bucket=run,
+        s3_prefix="in/",
+        topic_letters_received=f"{run}.received",
+        topic_determinations=f"{run}.determinations",
+        topic_dlq_template=run + ".{stage}.dlq",
+        topic_partitions=2,
+    )
+    assert set(create_topics(settings).values()) <= {"created", "exists"}
+    s3_client(settings).create_bucket(Bucket=run)
+    return settings
+
+
+def publish(settings: Settings, *outputs: Output) -> None:
+    producer = KafkaTransport(settings).producer()
+    for output in outputs:
+        producer.send(output)
+    producer.flush()
+    producer.close()
+
+
+def determination_for(settings: Settings, info: ObjectInfo) -> Output:
+    source = source_object(info)
+    data = determine(
+        extract(LETTER.read_bytes()),
+        letter_id=source.letter_id,
+        source=source,
+        extractor_version=EXTRACTOR_VERSION,
+    )
+    return emit(settings.topic_determinations, DeterminationExtracted(source="/test", data=data))
+
+
+def received(settings: Settings) -> list[LetterReceived]:
+    consumer = KafkaTransport(settings).consumer(
+        [settings.topic_letters_received], None, read_committed=True
+    )
+    try:
+        found = [from_kafka(m.value, m.headers) for b in drain(consumer, 30) for m in b]
+    finally:
+        consumer.close()
+    assert all(isinstance(event, LetterReceived) for event in found)
+    return [event for event in found if isinstance(event, LetterReceived)]
+
+
+def run(settings: Settings, *, dry_run: bool = False) -> dict[str, str]:
+    announced = reconcile(
+        S3ObjectStore.from_settings(settings),
+        KafkaTransport(settings),
+        settings,
+        bucket=settings.s3_bucket,
+        prefix=settings.s3_prefix,
+        dry_run=dry_run,
+    )
+    return {item.source.key: item.action for item in announced}
+
+
+def test_reconcile_announces_only_letters_the_pipeline_has_not_settled(
+    settings: Settings,
+) -> None:
+    store, bucket, body = (
+        S3ObjectStore.from_settings(settings),
+        settings.s3_bucket,
+        LETTER.read_bytes(),
+    )
+    done = store.put(bucket, "in/done.txt", body, "text/plain")
+    failed = store.put(bucket, "in/failed.txt", body + b"\n", "text/plain")
+    lost = store.put(bucket, "in/lost notification.txt", body + b"\n\n", "text/plain")
+    stale = store.put(bucket, "in/overwritten.txt", body + b"\n\n\n", "text/plain")
+    store.put(bucket, "in/notes.docx", body, "application/octet-stream")
+    store.put(bucket, "elsewhere/outside.txt", body, "text/plain")
+    publish(
+        settings,
+        determination_for(settings, done),
+        determination_for(settings, stale),
+        Output(settings.dlq_topic("parse"), source_object(failed).letter_id.encode(), b"original"),
+    )
+    current = store.put(bucket, "in/overwritten.txt", body + b" changed", "text/plain")
+
+    assert run(settings, dry_run=True) == {
+        "in/lost notification.txt": "would_emit",
+        "in/overwritten.txt": "would_emit",
+    }
+    assert received(settings) == []
+
+    assert run(settings) == {"in/lost notification.txt": "emitted", "in/overwritten.txt": "emitted"}
+    announced = {event.data.source.key: event for event in received(settings)}
+    assert set(announced) == {"in/lost notification.txt", "in/overwritten.txt"}
+    for info in (lost, current):
+        event = announced[info.key]
+        assert event.data.letter_id == source_object(info).letter_id
+        assert event.data.source.etag == info.etag
+        assert event.source == "/imr/cli/reconcile"
+
+    # Once those two complete, a second run has nothing left to announce.
+    publish(settings, determination_for(settings, lost), determination_for(settings, current))
+    assert run(settings) == {}
+    assert len(received(settings)) == 2
