@@ -287,3 +287,29 @@ def test_non_mtus_sources_resolve_by_shape(raw: str, guideline_id: str, tier: in
 def test_acronym_in_parentheses_is_not_an_author_year_reference() -> None:
     cited = normalise_citation("Chronic Pain Medical Treatment Guidelines (DWC 2008)")
     assert [m.guideline_id for m in cited.matches] == ["mtus-cpmtg-2009"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "ids", "sections"),
+    [
+        (
+            "Official Disability Guidelines (ODG), Treatment Index, 11th Edition (web), 2013, "
+            "Pain, Medical Food",
+            ["odg-pain"],
+            ["Medical food"],
+        ),
+        ("Official Disability Guidelines, Low Back Pain chapter", ["odg-low-back"], []),
+        (
+            "MTUS 2009: ACOEM, Chapter 12 Low Back Complaints, pages 303-305",
+            ["mtus-acoem-2004-ch12-low-back"],
+            ["Special Studies"],
+        ),
+        ("MTUS/ACOEM Guidelines, Chapter 12, Table 12-8", ["mtus-acoem-2004-ch12-low-back"],
+         ["Summary"]),
+        ("ACOEM Guidelines 2011, Chronic Pain", ["acoem-3rd"], ["Chronic Pain"]),
+    ],
+)  # fmt: skip
+def test_older_citation_shapes(raw: str, ids: list[str], sections: list[str]) -> None:
+    cited = normalise_citation(raw)
+    assert [m.guideline_id for m in cited.matches] == ids
+    assert cited.matches[0].sections == sections
