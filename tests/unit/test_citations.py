@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from schemas.enrichment import PageRange
 from schemas.letter import Citation
 from workers.enrichment import enrich_citations, normalise_citation
+from workers.enrichment.catalog import load_catalog
 from workers.enrichment.citations import parse_pages, parse_sections
 
 
@@ -259,6 +261,10 @@ def test_every_gold_citation_resolves(corpus_dir: Path) -> None:
                     unresolved.append(raw)
                 elif raw.startswith("MTUS "):
                     assert cited.mtus is True, raw
+                    year = re.search(r"\b(20\d\d)\b", raw)
+                    assert year is not None
+                    entry = load_catalog().by_id[cited.guideline_id]
+                    assert entry.year == int(year.group(1)), raw
     assert total > 100
     assert unresolved == []
 
