@@ -148,6 +148,15 @@ def _visits(text: str, frequency_end: int | None) -> int | None:
     return int(inner.group("n")) if inner else None
 
 
+def _count(text: str, *, leading: bool) -> tuple[int | None, str | None]:
+    """Count of a non-drug service: "times 6", "x 4", or a leading "One (1)", "1 knee scooter"."""
+    match = _TIMES_COUNT.search(text) or (_LEADING_COUNT.match(text) if leading else None)
+    if match is None:
+        return None, None
+    digits = match.groupdict().get("digits")
+    return (int(digits) if digits else _number(match.group("n"))), match.group(0).strip()
+
+
 def _is_topical(text: str, drug: Drug | None) -> bool:
     if drug is not None and drug.drug_class == "opioids":
         return False
@@ -172,13 +181,7 @@ def parse_service(treatment: str) -> ServiceDetails:
         "Rehabilitation", "Evaluation & Management", "Home health", "Behavioral health"
     }  # fmt: skip
     if quantity is None and drug is None:
-        times = _TIMES_COUNT.search(remainder)
-        leading = _LEADING_COUNT.match(remainder) if visits is None else None
-        count = times or leading
-        if count is not None:
-            digits = count.groupdict().get("digits")
-            quantity = int(digits) if digits else _number(count.group("n"))
-            quantity_text = count.group(0).strip()
+        quantity, quantity_text = _count(remainder, leading=visits is None)
     if visits is None and counts_visits and quantity is not None and unit is None:
         visits = quantity
     if visits is None and per_week is not None and weeks is not None:
