@@ -6,7 +6,8 @@ Two sources, measured separately:
 - ``gold``: the hand-checked citation lists of the gold letters.
 
 A citation is resolved when :func:`workers.enrichment.normalise_citation` gives it a
-``guideline_id``. Target: at least 98% of the reviewer citations of the letters. Writes
+``guideline_id``. Target: at least 98% of the reviewer citations of the letters. Also checked:
+citations written ``MTUS <title> <year>`` must resolve to the entry of that edition year. Writes
 ``benchmarks/results/citations.json`` and ``.md`` with the unresolved strings.
 
 Usage: ``.venv/bin/python -m benchmarks.citations``
@@ -15,6 +16,7 @@ Usage: ``.venv/bin/python -m benchmarks.citations``
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,9 +25,11 @@ from typing import Any
 
 from benchmarks.reporting import CORPUS, corpus_pdfs, markdown_table, write_report
 from workers.enrichment import normalise_citation
+from workers.enrichment.catalog import load_catalog
 from workers.extraction import extract
 
 TARGET = 0.98
+MTUS_DATED = re.compile(r"MTUS [^,]*?\b(?P<year>(?:19|20)\d\d)\b")
 SIDES = ("reviewer_guidelines", "claims_administrator_guidelines")
 
 
@@ -38,6 +42,8 @@ class Tally:
     unresolved: list[dict[str, str]] = field(default_factory=list)
     by_guideline: Counter[str] = field(default_factory=Counter)
     by_tier: Counter[int] = field(default_factory=Counter)
+    mtus_dated: int = 0
+    mtus_year_agrees: int = 0
 
     def add(self, case: str, raw: str) -> None:
         cited = normalise_citation(raw)
@@ -48,6 +54,11 @@ class Tally:
         self.resolved += 1
         self.by_guideline[cited.guideline_id] += 1
         self.by_tier[cited.matches[0].evidence_tier] += 1
+        dated = MTUS_DATED.match(raw)
+        if dated:  # "MTUS <title> <year>, ...": the matched entry must be that edition
+            self.mtus_dated += 1
+            entry = load_catalog().by_id[cited.guideline_id]
+            self.mtus_year_agrees += entry.year == int(dated.group("year"))
 
     @property
     def rate(self) -> float:
@@ -59,6 +70,8 @@ class Tally:
             "resolved": self.resolved,
             "resolved_pct": round(100 * self.rate, 2),
             "by_evidence_tier": dict(sorted(self.by_tier.items())),
+            "mtus_dated": self.mtus_dated,
+            "mtus_edition_year_agrees": self.mtus_year_agrees,
             "unresolved": self.unresolved,
         }
 
@@ -111,7 +124,16 @@ def _markdown(report: dict[str, Any]) -> str:
     for source in ("letters_citations", "gold_citations"):
         for side in SIDES:
             s = report[source][side]
-            rows.append([source.split("_")[0], side, s["total"], s["resolved"], s["resolved_pct"]])
+            rows.append(
+                [
+                    source.split("_")[0],
+                    side,
+                    s["total"],
+                    s["resolved"],
+                    s["resolved_pct"],
+                    f"{s['mtus_edition_year_agrees']}/{s['mtus_dated']}",
+                ]
+            )
     lines = [
         "# Citation resolution",
         "",
@@ -119,7 +141,12 @@ def _markdown(report: dict[str, Any]) -> str:
         f"Target: >= {report['target_reviewer_resolved_pct']:.0f}% of reviewer citations "
         "resolve to a catalog entry.",
         "",
-        markdown_table(["source", "side", "citations", "resolved", "resolved %"], rows),
+        markdown_table(
+            ["source", "side", "citations", "resolved", "resolved %", "MTUS edition agrees"], rows
+        ),
+        "",
+        "MTUS edition agrees: of the citations written `MTUS <title> <year>`, how many resolve "
+        "to the catalog entry of that year.",
         "",
         "## Most cited catalog entries (letters, both sides)",
         "",
