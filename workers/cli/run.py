@@ -1,7 +1,7 @@
 """`imr run [DROP_DIR]`: the whole pipeline in one process over a folder of letters.
 
 Every stage runs with the same handlers as the Kafka workers, on an in-memory bus. New and
-changed ``.pdf``/``.txt`` files become determination events (structured CloudEvents JSON, one per
+changed .pdf and .txt files become determination events (structured CloudEvents JSON, one per
 line); files that fail land in a dead-letter folder with the reason. Processed contents are
 remembered by sha256 in a small SQLite file. With no DROP_DIR the bundled example letters are
 processed.
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "run",
         help="run the whole pipeline in one process over a folder of letters",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
     parser.add_argument(
         "drop_dir",
@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--interval",
-        type=float,
+        type=_positive_seconds,
         default=2.0,
         metavar="SECONDS",
         help="seconds between polls with --watch (default: 2)",
@@ -76,6 +76,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--log-level", default="WARNING", help="log level on stderr (default: WARNING)"
     )
     parser.set_defaults(func=handle)
+
+
+def _positive_seconds(text: str) -> float:
+    seconds = float(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return seconds
 
 
 def handle(args: argparse.Namespace) -> int:
