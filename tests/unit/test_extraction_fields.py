@@ -25,6 +25,7 @@ from workers.extraction.fields import (
     sentence_spans,
     split_guidelines,
     split_states,
+    trimmed,
 )
 
 
@@ -331,6 +332,11 @@ def test_partial_certification_compound_remaining() -> None:
 
 def test_ordinary_heading_is_not_partial() -> None:
     assert partial_certification("MRI of the left shoulder") is None
+
+
+def test_trimmed_span_keeps_document_offsets() -> None:
+    doc = Document("label:  value \n", (0,))
+    assert trimmed(doc, 6, len(doc.text)) == Span("value", 8, 13)
 
 
 def test_split_states() -> None:

@@ -193,6 +193,15 @@ class TestItems:
             ),
         ]
 
+    def test_outcome_word_without_colon(self) -> None:
+        record = _letter(
+            _body("MRI of the lumbar spine Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)
+        )
+        assert (record.items[0].treatment, record.items[0].outcome) == (
+            "MRI of the lumbar spine",
+            "upheld",
+        )
+
     def test_partial_certification_across_a_page_break(self) -> None:
         page_one = _body(
             "MRI: Upheld",

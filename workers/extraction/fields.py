@@ -48,6 +48,11 @@ class Evidence:
         self.confidence[name] = round(confidence, 3)
 
 
+def trimmed(doc: Document, start: int, end: int) -> Span:
+    """``doc.text[start:end]`` without leading and trailing whitespace, as a span."""
+    return _trimmed(doc.text[start:end], 0, end - start, start)
+
+
 # --------------------------------------------------------------------------------------------
 # Whitespace and sentences
 

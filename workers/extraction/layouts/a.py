@@ -4,10 +4,10 @@ Two variants share the body: "A-2016" has a two-column header with ``Decision Da
 ``Priority`` and ``Application Received`` and a labelled reviewer block; "A-2014" has an older
 header (or none) and states the reviewer's certification and licence in prose.
 
-The issues section is read by its field labels: every ``Claims Administrator guideline:`` starts
-the fields of one item; the item's heading is the text just before it, ending in
-``: Upheld``/``: Overturned``, and follows the previous item's rationale, possibly without a
-blank line.
+Items are found by their field labels (``Claims Administrator guideline:``, ``MAXIMUS
+guideline:``, ``Decision rationale:``); the heading of an item is the text just before its
+first label, ending in ``: Upheld`` or ``: Overturned``, and may follow the previous item's
+rationale without a blank line.
 """
 
 from __future__ import annotations
@@ -47,17 +47,19 @@ from workers.extraction.fields import (
     sentence_spans,
     split_guidelines,
     split_states,
+    trimmed,
 )
 
 _HOW_MADE = re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")
 _SUMMARY = re.compile(r"CLINICAL\s+CASE\s+SUMMARY")
 _ISSUES = re.compile(r"IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?")
+_SUMMARY_INTRO = re.compile(r"\s*[^:]{0,250}\bsummary\b[^:]{0,200}:", re.IGNORECASE)
 _CA_FIELD = re.compile(r"Claims\s+Administrator\s+guidelines?\s*:", re.IGNORECASE)
 _REVIEWER_FIELD = re.compile(r"MAXIMUS\s+guidelines?\s*:", re.IGNORECASE)
 _RATIONALE_FIELD = re.compile(r"Decision\s+rationale\s*:", re.IGNORECASE)
 _ISSUES_INTRO = re.compile(r"\s*[^:\n\f]{0,200}\b(?:below|following)\s*:")
-_SUMMARY_INTRO = re.compile(r"\s*[^:]{0,250}\bsummary\b[^:]{0,200}:", re.IGNORECASE)
 _OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
+_BARE_OUTCOME_AT_END = re.compile(r"\s(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
 _ORIGINAL_REQUEST = re.compile(r"\b(?:was|were)\s+the\s+original\s+request\b", re.IGNORECASE)
 _REMAINING = re.compile(r"remaining\s+IMR\s+eligible\s+portion", re.IGNORECASE)
 _ENDS_IN_NECESSITY = re.compile(
@@ -356,7 +358,7 @@ class _Fields:
         for index, (name, mark) in enumerate(self.marks):
             if name == kind:
                 stop = self.marks[index + 1][1].start() if index + 1 < len(self.marks) else item_end
-                return _field_span(doc, mark.end(), stop)
+                return trimmed(doc, mark.end(), stop)
         return None
 
 
@@ -382,6 +384,11 @@ def _field_positions(doc: Document, start: int) -> list[_Fields]:
 
 
 def _read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) -> list[Item]:
+    """Every item after ``start`` (the end of the issues heading), in letter order.
+
+    Problems that do not stop parsing are appended to ``warnings``; an item with no outcome
+    in its heading or rationale raises UnknownLayoutError.
+    """
     text = doc.text
     intro = _ISSUES_INTRO.match(text, start)
     cursor = intro.end() if intro and intro.end() - start < 300 else start
@@ -427,6 +434,8 @@ def _heading(
     """
     text = doc.text
     outcome = _OUTCOME_AT_END.search(text, region_start, region_end)
+    if outcome is None:
+        outcome = _BARE_OUTCOME_AT_END.search(text, region_start, region_end)
     heading_end = outcome.start() if outcome else region_end
     while heading_end > region_start and text[heading_end - 1].isspace():
         heading_end -= 1
@@ -505,15 +514,6 @@ def _item(
         provenance=evidence.provenance,
         confidence=evidence.confidence,
     )
-
-
-def _field_span(doc: Document, start: int, end: int) -> Span:
-    text = doc.text
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(text[start:end], start, end)
 
 
 def _citations(span: Span | None) -> list[Citation]:
