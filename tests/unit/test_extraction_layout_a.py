@@ -85,6 +85,17 @@ class TestHeader2016:
         )
         assert record.warnings == []
 
+    def test_wrapped_licence_list(self) -> None:
+        body = _body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY).replace(
+            "Texas,New York, California\n", "Texas,New York,\nCalifornia, Nevada\n"
+        )
+        assert _letter(body).reviewer.license_states == [
+            "Texas",
+            "New York",
+            "California",
+            "Nevada",
+        ]
+
     def test_provenance_points_at_the_value(self) -> None:
         record = _letter(
             _body("MRI of the lumbar spine: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)

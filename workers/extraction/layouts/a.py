@@ -70,6 +70,7 @@ _SENTENCE_TERMINATED = re.compile(r"[.!?][\"')\]]*\s*\Z")
 _TRAILER_HEADING = re.compile(
     r"(?<=[\n\f])[ ]*[A-Z][A-Z,'()/&-]*(?:[ ]+[A-Z,'()/&-]+)+[ ]*:?(?=\n|\f|\Z)"
 )
+_NEXT_LINE = re.compile(r"[ ]*[\n\f][ ]*([^\n\f]*[^\s])")
 _TRAILING_IS = re.compile(r"\s+(?:is|are)\Z")
 _CASE_NUMBER = r"[A-Z]{2}\d{2}-\d{5,8}"
 _PRIORITY = r"Standard|Expedited"
@@ -239,6 +240,8 @@ def _read_reviewer(doc: Document, sections: _Sections, evidence: Evidence) -> Re
     end = sections.summary.start() if sections.summary else sections.issues.start()
     states = labelled_line(doc, "State(s) of Licensure", start=start, end=end)
     specialty = labelled_line(doc, "Certification(s)/Specialty", start=start, end=end)
+    if states is not None:
+        states = _with_continuation(doc, states, end)
     if specialty is not None:
         specialty = _with_continuation(doc, specialty, end)
     if states is None and specialty is None:
@@ -266,16 +269,15 @@ def _prose_specialty(text: str) -> str:
 
 
 def _with_continuation(doc: Document, value: Span, end: int) -> Span:
-    """Extend a header value by the next line when it wraps (no label, not a heading)."""
-    line_end = doc.text.find("\n", value.end, end)
-    if line_end == -1:
+    """Extend a header value by the next line when it wraps: that line is short, has no label
+    and is not a heading."""
+    following = _NEXT_LINE.match(doc.text, value.end, end)
+    if following is None:
         return value
-    next_end = doc.text.find("\n", line_end + 1, end)
-    following = doc.text[line_end + 1 : end if next_end == -1 else next_end].strip()
-    if not following or ":" in following or following.isupper() or len(following) > 60:
+    line = following.group(1)
+    if ":" in line or line.isupper() or len(line) > 60:
         return value
-    stop = line_end + 1 + len(doc.text[line_end + 1 :].split("\n", 1)[0].rstrip())
-    return Span(doc.text[value.start : stop], value.start, stop)
+    return Span(doc.text[value.start : following.end(1)], value.start, following.end(1))
 
 
 def _summary_span(doc: Document, sections: _Sections) -> Span | None:
