@@ -33,7 +33,7 @@ from workers.cli.topics import create_topics
 from workers.config import STAGES, Settings
 from workers.runtime import KafkaTransport, Message
 from workers.runtime.dead_letter import DLQ_REASON, DLQ_STAGE
-from workers.storage import S3ObjectStore
+from workers.storage import S3ObjectStore, s3_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -253,8 +253,9 @@ def test_letters_dropped_in_the_bucket_become_one_determination_each(
     )
     statuses = create_topics(settings)
     assert set(statuses.values()) <= {"created", "exists"}, statuses
-    store = S3ObjectStore.from_settings(settings)
-    store._client.create_bucket(Bucket=settings.s3_bucket)
+    client = s3_client(settings)
+    client.create_bucket(Bucket=settings.s3_bucket)
+    store = S3ObjectStore(client)
     env = pipeline_env(settings)
 
     documents = fixture_letters()
