@@ -210,3 +210,19 @@ def test_detection_tells_d_from_layout_a() -> None:
     assert PARSER.score(d_doc) >= MIN_SCORE
     assert PARSER.score(a_doc) < MIN_SCORE
     assert detect(d_doc) is PARSER
+
+
+def test_decision_with_a_lost_space_before_medically_is_upheld() -> None:
+    text = _letter(
+        decisions=_decision(1, "an MRI", "notmedically necessary and appropriate"), details=""
+    )
+    assert [item.outcome for item in PARSER.parse(read_text(text.encode())).items] == ["upheld"]
+
+
+def test_repeated_unnumbered_decision_list_gives_each_item_once() -> None:
+    decision = _decision(1, "a TENS unit", "medically necessary and appropriate")[3:]
+    text = _letter(decisions=decision, details="") + "A decision has been made:\n" + decision
+    record = PARSER.parse(read_text(text.encode()))
+    assert [(item.treatment, item.outcome) for item in record.items] == [
+        ("a TENS unit", "overturned")
+    ]

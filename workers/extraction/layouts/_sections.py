@@ -28,6 +28,7 @@ from workers.extraction.fields import (
     sentence_spans,
     split_guidelines,
     split_states,
+    trimmed,
 )
 from workers.extraction.layouts.a import _read_header as read_header_dates
 
@@ -80,16 +81,6 @@ def find_sections(
 
 def first_section(sections: Sequence[Section], name: str) -> Section | None:
     return next((section for section in sections if section.name == name), None)
-
-
-def trimmed(doc: Document, start: int, end: int) -> Span:
-    """``doc.text[start:end]`` without leading and trailing whitespace."""
-    text = doc.text
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(text[start:end], start, end)
 
 
 def subspan(span: Span, start: int, end: int) -> Span:

@@ -46,8 +46,8 @@ from workers.extraction.layouts._sections import (
 _NOTICE = re.compile(r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination", re.I)
 _DETERMINED = re.compile(
     LINE_START + r"(?:(?P<number>\d{1,2})\)\s+)?MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+"
-    r"has\s+determined\s+(?:that\s+)?the\s+(?:request\s+for|requested)\s+(?P<treatment>.+?)\s+"
-    r"(?P<decision>(?:is|are|was|were)\s+(?:not\s+)?medically\s+necessary"
+    r"has\s+determined\s+(?:that\s+)?the\s+(?:request\s+for|requested)\s+(?P<treatment>.{1,400}?)\s+"
+    r"(?P<decision>(?:is|are|was|were)\s+(?:not\s*)?medically\s+necessary"
     r"(?:\s+and\s+appropriate)?)\s*\.",
     re.I | re.S | re.M,
 )
@@ -104,6 +104,7 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+_JOINED_NOT = re.compile(r"\bnot(?=medically\b)", re.I)
 _SAME_AS_CLAIMS_ADMINISTRATOR = re.compile(
     r"guidelines?\s+(?:used|cited|relied\s+upon)\s+by\s+the\s+Claims\s+Administrator", re.I
 )
@@ -225,11 +226,26 @@ class _Detail:
 
 
 def _by_number(matches: Iterable[re.Match[str]]) -> dict[int, re.Match[str]]:
-    """Decisions by their stated number, or by position when unnumbered (a single item)."""
+    """Decisions by their stated number, or in order when unnumbered.
+
+    The letter repeats its decision list in the decision section; the first statement of each
+    decision is kept.
+    """
     found: dict[int, re.Match[str]] = {}
-    for position, match in enumerate(matches, start=1):
-        found.setdefault(int(match.group("number") or position), match)
+    seen: set[str] = set()
+    for match in matches:
+        treatment = collapse_ws(match.group("treatment")).lower()
+        if match.group("number"):
+            found.setdefault(int(match.group("number")), match)
+        elif treatment not in seen:
+            found.setdefault(len(found) + 1, match)
+        seen.add(treatment)
     return found
+
+
+def _unjoined(text: str) -> str:
+    """Undo a text layer that lost the space in "notmedically"."""
+    return _JOINED_NOT.sub("not ", text)
 
 
 def _number(heading: str, earlier: int) -> int:
@@ -279,7 +295,7 @@ def _item(
     rationale_section = fields.get(_RATIONALE)
     rationale = join_lines(rationale_section.body.text) if rationale_section else ""
     evidence.add("rationale", rationale_section.body if rationale_section else None)
-    said = conclusion(rationale)
+    said = conclusion(_unjoined(rationale))
     treatment_span = _treatment_span(decision, detail)
     evidence.add("treatment", treatment_span)
     outcome = _outcome(number, decision, said, evidence, warnings)
@@ -325,7 +341,7 @@ def _outcome(
     warnings: list[ExtractionWarning],
 ) -> Outcome:
     """The outcome the numbered decision states, else the rationale's conclusion."""
-    stated = sentence_outcome(decision.group("decision")) if decision else None
+    stated = sentence_outcome(_unjoined(decision.group("decision"))) if decision else None
     field_name = f"items[{number - 1}].outcome"
     if stated is None:
         if said is None:
