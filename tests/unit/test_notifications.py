@@ -159,6 +159,11 @@ def test_optional_fields_of_the_wrong_type_are_left_out() -> None:
             b' "object": {}}}]}',
             "malformed_notification_record",
         ),
+        (
+            b'{"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"},'
+            b' "object": {"key": "k.pdf", "eTag": "a\\"b"}}}]}',
+            "malformed_notification_record",
+        ),
     ],
 )
 def test_malformed_payloads_are_permanent_failures(document: bytes, reason: str) -> None:

@@ -39,8 +39,8 @@ def make_ingest_handler(settings: Settings) -> Handler:
     """Reads ``settings.topic_s3_events``; writes ``settings.topic_letters_received``.
 
     Records carrying a CloudEvents ``ce_type`` header are ``letter.received`` events published
-    straight to the events topic (``imr submit``) and pass through unchanged; every other record
-    is a bucket notification.
+    straight to the events topic by tools that know only that topic; they pass through
+    unchanged. Every other record is a bucket notification.
     """
     accept = ObjectFilter.from_settings(settings)
     topic = settings.topic_letters_received

@@ -23,6 +23,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
+from pydantic import ValidationError
+
 from schemas.events import SourceObject
 from workers.config import Settings
 from workers.runtime import PermanentError
@@ -92,17 +94,22 @@ def _created_object(record: Any) -> SourceObject | None:
     if not isinstance(bucket, str) or not isinstance(key, str) or not bucket or not key:
         raise PermanentError("malformed_notification_record")
     size = obj.get("size")
-    return SourceObject(
-        bucket=bucket,
-        key=key if _key_is_verbatim(s3, bucket, key) else unquote_plus(key),
-        version_id=_text(obj.get("versionId")),
-        etag=normalise_etag(_text(obj.get("eTag"))),
-        size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
-        content_type=_text(obj.get("contentType")),
-        received_at=_timestamp(record.get("eventTime")),
-        event_name=event_name,
-        sequencer=_text(obj.get("sequencer")),
-    )
+    try:
+        return SourceObject(
+            bucket=bucket,
+            key=key if _key_is_verbatim(s3, bucket, key) else unquote_plus(key),
+            version_id=_text(obj.get("versionId")),
+            etag=normalise_etag(_text(obj.get("eTag"))),
+            size=size
+            if isinstance(size, int) and not isinstance(size, bool) and size >= 0
+            else None,
+            content_type=_text(obj.get("contentType")),
+            received_at=_timestamp(record.get("eventTime")),
+            event_name=event_name,
+            sequencer=_text(obj.get("sequencer")),
+        )
+    except ValidationError as error:
+        raise PermanentError("malformed_notification_record") from error
 
 
 def _key_is_verbatim(s3: Mapping[str, Any], bucket: str, key: str) -> bool:
