@@ -183,13 +183,15 @@ def test_watch_picks_up_new_files_until_terminated(tmp_path: Path) -> None:
     try:
         (drop / EXAMPLE_NAMES[0]).write_bytes(EXAMPLES.joinpath(EXAMPLE_NAMES[0]).read_bytes())
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (out.exists() and out.read_text()):
+        while process.poll() is None and time.monotonic() < deadline:
+            if out.exists() and out.stat().st_size:
+                break
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
-        stdout, _ = process.communicate(timeout=60)
+        stdout, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 0
+    assert process.returncode == 0, stderr[-2000:]
     assert len(_determinations(out)) == 1
     assert "1 letter(s) processed" in stdout
 
