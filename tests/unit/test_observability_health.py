@@ -44,6 +44,7 @@ def test_liveness_always_answers_and_readiness_follows_the_assignment(
 ) -> None:
     stage, server, _ = stage_and_server
     assert get(server, "/healthz") == (200, "ok\n")
+    assert 'imr_dead_letters_total{stage="validate"} 0.0' in get(server, "/metrics")[1]
     assert get(server, "/readyz")[0] == 503
     stage.poll_once(timeout_s=0)
     assert get(server, "/readyz")[0] == 200

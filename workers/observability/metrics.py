@@ -37,6 +37,14 @@ class RuntimeMetrics:
             registry=r,
         )
 
+    def register_stage(self, stage: str) -> None:
+        """Export the stage's series at zero before anything happens, for dashboards and alerts."""
+        for metric in (self.messages_in, self.messages_out, self.dead_letters):
+            metric.labels(stage)
+        for kind in ("transient", "permanent"):
+            self.messages_failed.labels(stage, kind)
+        self.processing_seconds.labels(stage)
+
     def record_lag(self, stage: str, lag: Iterable[tuple[tuple[str, int], int]]) -> None:
         """``lag`` pairs ``(topic, partition)`` with the records not yet consumed there."""
         for (topic, partition), value in lag:

@@ -76,6 +76,7 @@ class StageRunner:
         self._settings = settings
         self._policy = policy or FailurePolicy.from_settings(settings, name)
         self.metrics = metrics or RuntimeMetrics()
+        self.metrics.register_stage(name)
         self._exactly_once = settings.delivery_mode == "exactly_once"
         self._instance_id = instance_id or settings.instance_id or default_instance_id()
         self._consumer: Consumer | None = None
