@@ -52,7 +52,7 @@ from workers.extraction.fields import (
 
 _HOW_MADE = re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")
 _SUMMARY = re.compile(r"CLINICAL\s+CASE\s+SUMMARY")
-_ISSUES = re.compile(r"IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?")
+_ISSUES = re.compile(r"IMR\s+ISSUES?,?\s+DECISIONS?,?\s+AND\s+RATIONALES?")
 _SUMMARY_INTRO = re.compile(r"\s*[^:]{0,250}\bsummary\b[^:]{0,200}:", re.IGNORECASE)
 _CA_FIELD = re.compile(r"Claims\s+Administrator\s+guidelines?\s*:", re.IGNORECASE)
 _REVIEWER_FIELD = re.compile(r"MAXIMUS\s+guidelines?\s*:", re.IGNORECASE)
