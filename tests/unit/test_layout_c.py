@@ -120,6 +120,19 @@ def test_detection_tells_c_from_other_layouts() -> None:
         ),
         ("The Claims Administrator did not cite any evidence-based criteria.", []),
         (
+            "The Claims Administrator cited the MTUS Chronic Pain Medical Treatment Guidelines, "
+            "page 30.",
+            ["MTUS Chronic Pain Medical Treatment Guidelines, page 30"],
+        ),
+        (
+            "The Expert Reviewer found that no section of the MTUS was applicable. Per the "
+            "strength of evidence hierarchy, the Expert Reviewer based his/her decision on the "
+            "Official Disability Guidelines (ODG), Pain Chapter, FRPs which is a medical "
+            "treatment guideline that is not part of the MTUS.",
+            ["Official Disability Guidelines (ODG), Pain Chapter, FRPs"],
+        ),
+        ("The guideline(s) cited by the Claims Administrator were found relevant.", []),
+        (
             "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Opioids.",
             ["MTUS Chronic Pain Medical Treatment 2016, Section(s): Opioids"],
         ),

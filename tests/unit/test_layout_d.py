@@ -176,11 +176,16 @@ def test_decision_list_wins_over_a_disagreeing_rationale_with_low_confidence() -
     assert [w.code for w in record.warnings] == ["outcome_rationale_mismatch"]
 
 
-def test_reviewer_who_adopts_the_claims_administrator_guideline_cites_it_too() -> None:
-    adopted = (
+@pytest.mark.parametrize(
+    "adopted",
+    [
         "The Expert Reviewer found the guideline used by the Claims Administrator relevant "
-        "and appropriate for the employee's clinical circumstance."
-    )
+        "and appropriate for the employee's clinical circumstance.",
+        "The Expert Reviewer found the guideline(s) cited by the Claims Administrator "
+        "relevant and appropriate.",
+    ],
+)
+def test_reviewer_who_adopts_the_claims_administrator_guideline_cites_it_too(adopted: str) -> None:
     text = _letter(
         decisions=_decision(1, "Norco #60", "not medically necessary and appropriate"),
         details=_detail("1) ", "Norco #60", CA_CITES, adopted, "Not necessary."),

@@ -213,7 +213,8 @@ def read_reviewer(doc: Document, block: Span | None, evidence: Evidence) -> Revi
 # "The Claims Administrator based its decision on the X, which is part of the MTUS." /
 # "The Expert Reviewer relied on the X, which is a medical treatment guideline ..."
 _RELIED = re.compile(
-    r"\b(?:based\s+(?:his/her|his|her|its|their)\s+decision\s+on|relied\s+(?:up)?on)\s+"
+    r"\b(?:based\s+(?:his/her|his|her|its|their)\s+decision\s+on|relied\s+(?:up)?on|"
+    r"(?:cited|referenced)(?!\s+by\b))\s+"
     r"(?:the\s+)?(?P<cited>.+)",
     re.IGNORECASE | re.DOTALL,
 )
