@@ -179,20 +179,21 @@ def _translated_errors() -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        raise _from_client_error(error) from error
+        raise storage_error(error) from error
     except ParamValidationError as error:
         raise StorageRejectedError("invalid_request") from error
     except BotoCoreError as error:
         raise StorageUnavailableError(type(error).__name__) from error
 
 
-def _from_client_error(error: ClientError) -> Exception:
+def storage_error(error: ClientError) -> Exception:
+    """The storage error an S3 error answer stands for."""
     code = str(error.response.get("Error", {}).get("Code", ""))
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
     if code in _MISSING_CODES or status == 404:
         return ObjectMissingError()
     if code in _CHANGED_CODES or status == 412:
         return ObjectChangedError()
-    if code in _TRANSIENT_CODES or status >= 500 or status in (403, 429):
+    if code in _TRANSIENT_CODES or status >= 500 or status == 429:
         return StorageUnavailableError(code or str(status))
     return StorageRejectedError(code or str(status))
