@@ -54,17 +54,15 @@ class Section:
     body: Span
 
 
-def find_sections(
-    doc: Document, headings: Sequence[tuple[str, re.Pattern[str]]], *, start: int = 0
-) -> list[Section]:
-    """Every occurrence of the given headings after ``start``, in document order.
+def find_sections(doc: Document, headings: Sequence[tuple[str, re.Pattern[str]]]) -> list[Section]:
+    """Every occurrence of the given headings, in document order.
 
     A section's body runs from its heading to the next heading of any of the given names (or
     the end of the document) with surrounding whitespace trimmed.
     """
     marks: list[tuple[int, int, str]] = []
     for name, pattern in headings:
-        marks.extend((m.start(), m.end(), name) for m in pattern.finditer(doc.text, start))
+        marks.extend((m.start(), m.end(), name) for m in pattern.finditer(doc.text))
     marks.sort()
     sections: list[Section] = []
     for index, (head_start, head_end, name) in enumerate(marks):
@@ -120,7 +118,9 @@ def case_number(doc: Document, evidence: Evidence, *, end: int | None = None) ->
     found = labelled_value(doc, "Case Number", CASE_NUMBER, end=end)
     confidence = 1.0
     if found is None:
-        match = re.compile(rf"\b{CASE_NUMBER}\b").search(doc.text, 0, end or len(doc.text))
+        match = re.compile(rf"\b{CASE_NUMBER}\b").search(
+            doc.text, 0, len(doc.text) if end is None else end
+        )
         found = Span(match.group(), match.start(), match.end()) if match else None
         confidence = 0.7
     evidence.add("case_number", found, confidence)
@@ -228,7 +228,7 @@ _NOTHING_CITED = re.compile(r"did\s+not\s+(?:cite|provide|reference)", re.IGNORE
 _DECISION_BASED_ON = re.compile(r"\bDecision\s+based\s+on\b", re.IGNORECASE)
 # Words that make a sentence an explanation rather than a bare citation.
 _PROSE_WORDS = re.compile(
-    r"\b(?:is|are|was|were|be|been|because|since|therefore|address(?:es)?|used?|relied|"
+    r"\b(?:is|are|was|were|be|been|because|since|therefore|address(?:es)?|used|relied|"
     r"appl(?:y|ies|icable)|recommends?|supports?|presumed|states?|cited?|found|notes?|"
     r"did|does|do|not|this|these)\b",
     re.IGNORECASE,
