@@ -105,6 +105,13 @@ def test_header_dates_next_to_their_labels() -> None:
     }
 
 
+def test_header_dates_alternative_labels() -> None:
+    doc = Document("Date of UR Decision: 11/26/2013", (0,))
+    labels = (("ur_denial_date", "UR Denial Date"), ("ur_denial_date", "Date of UR Decision"))
+    found = header_dates(doc, labels)
+    assert found["ur_denial_date"][0] == date(2013, 11, 26)
+
+
 def test_header_dates_printed_after_all_labels_are_paired_in_order() -> None:
     doc = Document(
         "Date Assigned:\nDate of Injury:\nDecision Date:\n01/09/2017\n10/11/2016\n01/31/2017", (0,)

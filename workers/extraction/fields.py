@@ -239,7 +239,8 @@ def labelled_date(
 def header_dates(
     doc: Document, labels: Sequence[tuple[str, str]], *, start: int = 0, end: int | None = None
 ) -> dict[str, tuple[date, Span, float]]:
-    """Header dates by field name: ``labels`` maps field names to label text.
+    """Header dates by field name: ``labels`` pairs field names with label text; a name may be
+    listed with several labels, the first one found wins.
 
     A date right after its label has confidence 1.0. When text extraction printed labels first
     and values after them, some labels have no adjacent date; those labels and every label whose
@@ -250,6 +251,8 @@ def header_dates(
     marks: list[tuple[int, str]] = []
     found: dict[str, tuple[date, Span, float]] = {}
     for name, label in labels:
+        if name in found:
+            continue
         hit = labelled_date(doc, label, start=start, end=stop)
         if hit is not None:
             found[name] = (hit[0], hit[1], 1.0)

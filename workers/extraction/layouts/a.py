@@ -97,7 +97,10 @@ _HEADER_DATES = (
     ("date_assigned", "Date Assigned"),
     ("date_of_injury", "Date of Injury"),
     ("decision_date", "Decision Date"),
+    ("decision_date", "Date of Decision"),
     ("ur_denial_date", "UR Denial Date"),
+    ("ur_denial_date", "Date of UR Decision"),
+    ("ur_denial_date", "UR Decision Date"),
     ("application_received", "Application Received"),
 )
 
