@@ -173,9 +173,13 @@ class TestPdf:
         with pytest.raises(CorruptDocumentError):
             load_document(data[: len(data) // 3])
 
-    def test_bytes_declared_as_pdf_without_pdf_structure_are_corrupt(self) -> None:
+    def test_binary_declared_as_pdf_without_pdf_header_is_corrupt(self) -> None:
         with pytest.raises(CorruptDocumentError):
-            load_document(b"just some words", media_type="application/pdf")
+            load_document(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", media_type="application/pdf")
+
+    def test_text_declared_as_pdf_is_read_as_text(self) -> None:
+        doc = load_document(b"Case Number: CM17-0000001", media_type="application/pdf")
+        assert doc.text == "Case Number: CM17-0000001"
 
     def test_image_only_pdf_has_no_text_layer(self) -> None:
         buffer = io.BytesIO()

@@ -257,10 +257,18 @@ def _strip_lines(text: str) -> str:
 def load_document(
     data: bytes, *, media_type: str | None = None, max_pages: int | None = None
 ) -> Document:
-    """Read PDF (``%PDF-`` magic or a PDF media type) or plain-text bytes into a Document."""
+    """Read PDF (sniffed by ``%PDF-`` in the first KiB) or plain-text bytes into a Document.
+
+    The content is trusted over ``media_type``: text stored as ``application/pdf`` is read as
+    text, and binary data stored as a PDF without being one is a CorruptDocumentError.
+    """
     if not data or not data.strip():
         raise NotALetterError("input is empty")
-    is_pdf = PDF_MAGIC in data[:1024] or (media_type is not None and "pdf" in media_type.lower())
-    if is_pdf:
+    if PDF_MAGIC in data[:1024]:
         return read_pdf(data, max_pages=max_pages)
-    return read_text(data, max_pages=max_pages)
+    try:
+        return read_text(data, max_pages=max_pages)
+    except NotALetterError as exc:
+        if media_type is not None and "pdf" in media_type.lower():
+            raise CorruptDocumentError("declared as PDF but has no PDF header") from exc
+        raise
