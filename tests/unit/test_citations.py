@@ -319,3 +319,22 @@ def test_older_citation_shapes(raw: str, ids: list[str], sections: list[str]) ->
     cited = normalise_citation(raw)
     assert [m.guideline_id for m in cited.matches] == ids
     assert cited.matches[0].sections == sections
+
+
+@pytest.mark.parametrize(
+    ("raw", "guideline_id", "sections"),
+    [
+        ("ODG, Chronic Pain, Opioids", "odg-pain", ["Opioids"]),
+        ("ODG Lumbar chapter, Discography", "odg-low-back", ["Discography"]),
+        ("ODG Hand, Trigger finger", "odg-forearm-wrist-hand", ["Trigger finger"]),
+        (
+            "ODG Mental Health, Cognitive therapy",
+            "odg-mental-illness-stress",
+            ["Cognitive therapy"],
+        ),
+    ],
+)
+def test_odg_chapter_without_its_title(raw: str, guideline_id: str, sections: list[str]) -> None:
+    cited = normalise_citation(raw)
+    assert [m.guideline_id for m in cited.matches] == [guideline_id]
+    assert cited.matches[0].sections == sections
