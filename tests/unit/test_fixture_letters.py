@@ -140,15 +140,11 @@ def test_broken_input_raises_typed_error(name: str, error: type[ExtractionError]
         extract(data)
 
 
-def test_plain_text_declared_as_pdf_is_corrupt() -> None:
-    data = (BROKEN / "plain_text_named.pdf").read_bytes()
-    with pytest.raises(CorruptDocumentError):
-        extract(data, media_type="application/pdf")
-
-
-def test_plain_text_named_pdf_without_media_type_is_read_as_text() -> None:
-    record = extract((BROKEN / "plain_text_named.pdf").read_bytes())
+@pytest.mark.parametrize("media_type", [None, "application/pdf"])
+def test_plain_text_named_pdf_is_read_as_text(media_type: str | None) -> None:
+    record = extract((BROKEN / "plain_text_named.pdf").read_bytes(), media_type=media_type)
     assert record.case_number == _expected(LETTERS / "a2014_two_items.expected.json")["case_number"]
+    assert len(record.items) == 2
 
 
 def test_utf16_letter_extracts_like_its_utf8_original() -> None:

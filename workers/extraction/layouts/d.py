@@ -106,7 +106,8 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _JOINED_NOT = re.compile(r"\bnot(?=medically\b)", re.I)
 _SAME_AS_CLAIMS_ADMINISTRATOR = re.compile(
-    r"guidelines?(?:\(s\))?\s+(?:used|cited|relied\s+upon)\s+by\s+the\s+Claims\s+Administrator",
+    r"guidelines?(?:\(s\))?\s+(?:used|cited|relied\s+upon)\s+by\s+the\s+Claims\s+Administrator"
+    r"[^.]{0,40}?\b(?:relevant|appropriate|applicable)\b",
     re.I,
 )
 
