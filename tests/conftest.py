@@ -3,7 +3,7 @@
 Services are found in this order:
 1. ``KAFKA_BOOTSTRAP_SERVERS`` + ``S3_ENDPOINT_URL`` (with ``S3_ACCESS_KEY_ID``,
    ``S3_SECRET_ACCESS_KEY``, optional ``S3_REGION`` and ``S3_EVENTS_TOPIC``) when set;
-2. containers, when a Docker daemon answers;
+2. containers, when a Docker daemon answers (unless ``IMR_TEST_SERVICES=local``);
 3. the local stack (``deploy/local/stack up``), stopped again at session end if this
    session started it.
 
@@ -13,11 +13,13 @@ never start anything.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +33,7 @@ SHARED_DIR = REPO_ROOT.parent / "shared"
 STACK_SCRIPT = REPO_ROOT / "deploy" / "local" / "stack"
 sys.path.insert(0, str(REPO_ROOT / "deploy" / "local"))
 
+from imr_stack.containers import container_services, docker_available  # noqa: E402
 from imr_stack.endpoints import S3Endpoint, Services  # noqa: E402
 from imr_stack.settings import StackSettings  # noqa: E402
 
@@ -57,6 +60,31 @@ def _stack(command: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([str(STACK_SCRIPT), command], env=env, check=False)
 
 
+def _start_containers(
+    settings: StackSettings, work_dir: Path, cleanup: contextlib.ExitStack
+) -> Services | None:
+    """Containers when Docker answers and ``IMR_TEST_SERVICES`` is not ``local``.
+
+    A daemon that cannot pull or run the images is reported and skipped, not fatal.
+    """
+    if os.environ.get("IMR_TEST_SERVICES") == "local" or not docker_available():
+        return None
+    try:
+        return cleanup.enter_context(container_services(settings, work_dir))
+    except Exception as exc:
+        warnings.warn(f"containers failed ({exc!r}); using the local stack", stacklevel=1)
+        return None
+
+
+def _start_local_stack(settings: StackSettings, cleanup: contextlib.ExitStack) -> Services:
+    """``deploy/local/stack up``; stopped at session end only if this session started it."""
+    if _stack("status").returncode != 0:
+        cleanup.callback(_stack, "down")
+    if _stack("up").returncode != 0:
+        pytest.fail(f"'{STACK_SCRIPT} up' failed; see its output above", pytrace=False)
+    return settings.services()
+
+
 @pytest.fixture(scope="session")
 def _services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     try:
@@ -66,25 +94,12 @@ def _services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     if from_env is not None:
         yield from_env
         return
-
-    from imr_stack.containers import container_services, docker_available
-
     settings = StackSettings.from_env()
-    if docker_available():
-        with container_services(settings, tmp_path_factory.mktemp("containers")) as services:
-            yield services
-        return
-
-    already_running = _stack("status").returncode == 0
-    if _stack("up").returncode != 0:
-        if not already_running:
-            _stack("down")
-        pytest.fail(f"'{STACK_SCRIPT} up' failed; see its output above", pytrace=False)
-    try:
-        yield settings.services()
-    finally:
-        if not already_running:
-            _stack("down")
+    with contextlib.ExitStack() as cleanup:
+        work_dir = tmp_path_factory.mktemp("containers")
+        yield _start_containers(settings, work_dir, cleanup) or _start_local_stack(
+            settings, cleanup
+        )
 
 
 @pytest.fixture(scope="session")
