@@ -7,7 +7,6 @@ commits revoked offsets with an awaited asynchronous commit.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -25,7 +24,6 @@ from workers.runtime.transport import Offsets, RebalanceListener
 
 log = structlog.get_logger(__name__)
 
-_ASSIGN_TIMEOUT_S = 30.0
 _LAG_TIMEOUT_MS = 5000
 
 
@@ -77,8 +75,10 @@ class KafkaTransport:
             **consumer_config(self._settings, group_id, read_committed=read_committed)
         )
         if group_id is None:
-            consumer.assign(_all_partitions(consumer, topics))
-            consumer.seek_to_beginning()
+            partitions = _all_partitions(consumer, topics)
+            if partitions:
+                consumer.assign(partitions)
+                consumer.seek_to_beginning()
         else:
             adapter = None if listener is None else _ListenerAdapter(listener, consumer)
             consumer.subscribe(list(topics), listener=adapter)
@@ -92,15 +92,14 @@ class KafkaTransport:
 
 
 def _all_partitions(consumer: KafkaConsumer, topics: Sequence[str]) -> list[KafkaTopicPartition]:
-    deadline = time.monotonic() + _ASSIGN_TIMEOUT_S
-    partitions: list[KafkaTopicPartition] = []
-    for topic in topics:
-        ids = consumer.partitions_for_topic(topic)
-        while not ids and time.monotonic() < deadline:
-            time.sleep(0.2)
-            ids = consumer.partitions_for_topic(topic)
-        partitions.extend(KafkaTopicPartition(topic, p) for p in sorted(ids or ()))
-    return partitions
+    """Every partition of those ``topics`` that exist (a missing topic has nothing to read)."""
+    existing = consumer.topics()
+    return [
+        KafkaTopicPartition(topic, p)
+        for topic in topics
+        if topic in existing
+        for p in sorted(consumer.partitions_for_topic(topic) or ())
+    ]
 
 
 class KafkaTransportConsumer:

@@ -80,11 +80,17 @@ class DeadLetterSummary:
         return fields
 
 
-def drain(consumer: Consumer, timeout_s: float = DRAIN_TIMEOUT_S) -> Iterator[list[Message]]:
-    """Batches until the consumer has reached the end of every assigned partition."""
+def drain(
+    consumer: Consumer, timeout_s: float = DRAIN_TIMEOUT_S, *, grouped: bool = False
+) -> Iterator[list[Message]]:
+    """Batches until the consumer has reached the end of every assigned partition.
+
+    A group-less consumer starts with every partition there is (maybe none); pass ``grouped``
+    for a group member, which is not done before the group has given it partitions.
+    """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if consumer.assignment() and not any(consumer.lag().values()):
+        if (consumer.assignment() or not grouped) and not any(consumer.lag().values()):
             return
         batch = consumer.poll(_POLL_S, _BATCH)
         if batch:
@@ -159,7 +165,7 @@ def replay_dead_letters(
     )
     producer = None if dry_run else transport.producer()
     try:
-        for batch in drain(consumer):
+        for batch in drain(consumer, grouped=True):
             offsets: dict[TopicPartition, int] = {}
             items: list[ReplayItem] = []
             for message in batch:
