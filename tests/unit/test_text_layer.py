@@ -89,6 +89,9 @@ class TestPageFurniture:
             "third body line",
         ]
 
+    def test_page_of_lines_are_dropped_anywhere(self) -> None:
+        assert strip_page_furniture(["Page 1 of 1\nbody\n  page 1 of 1 \nmore"]) == ["body\nmore"]
+
     def test_repeated_rationale_lines_are_kept(self) -> None:
         pages = [
             "heading\nAs such, the request is not medically necessary.",

@@ -96,6 +96,7 @@ def normalise_text(text: str) -> str:
 
 
 _PAGE_NUMBER = re.compile(r"(?:Page\s+\d+(?:\s+of\s+\d+)?|-\s*\d{1,3}\s*-|\d{1,3})", re.IGNORECASE)
+_PAGE_OF = re.compile(r"Page\s+\d+\s+of\s+\d+", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _FURNITURE_MAX_CHARS = 80
 
@@ -103,16 +104,18 @@ _FURNITURE_MAX_CHARS = 80
 def strip_page_furniture(pages: Sequence[str]) -> list[str]:
     """Drop running headers and footers from normalised pages.
 
-    A first or last line of a page is furniture when it is a bare page number ("Page 2 of 3",
-    "- 2 -", "2"), or when the same short line holding a number (compared with digits ignored,
-    e.g. a case number or form code) that does not end a sentence opens, or closes, every page
-    but possibly one. Letters repeat whole rationales, so other repeated lines are kept. The
-    opening line of the first page is the letter's own header and always kept.
+    A "Page 2 of 3" line is furniture wherever it is. A first or last line of a page is
+    furniture when it is a bare page number ("- 2 -", "2"), or when the same short line holding
+    a number (compared with digits ignored, e.g. a case number or form code) that does not end
+    a sentence opens, or closes, every page but possibly one. Letters repeat whole rationales,
+    so other repeated lines are kept. The opening line of the first page is the letter's own
+    header and always kept.
     """
-    if len(pages) < 2:
-        return list(pages)
-    lines = [page.split("\n") for page in pages]
-    for edge in (0, -1):
+    lines = [
+        [line for line in page.split("\n") if not _PAGE_OF.fullmatch(line.strip())]
+        for page in pages
+    ]
+    for edge in (0, -1) if len(pages) > 1 else ():
         counts = Counter(_edge_key(page_lines, edge) for page_lines in lines)
         repeated = {
             key
