@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -93,15 +94,21 @@ class _Tally:
 
 def handle(args: argparse.Namespace) -> int:
     max_pages = args.max_pages if args.max_pages is not None else Settings().max_pages
-    return run(
-        args.files,
-        style=args.style,
-        out=args.out,
-        max_pages=max_pages,
-        stdout=sys.stdout,
-        stderr=sys.stderr,
-        render=render_record if args.record else render_determination,
-    )
+    try:
+        return run(
+            args.files,
+            style=args.style,
+            out=args.out,
+            max_pages=max_pages,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            render=render_record if args.record else render_determination,
+        )
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, and keep the interpreter from
+        # failing again while flushing stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def run(
