@@ -14,6 +14,12 @@ from workers.runtime.errors import (
 from workers.runtime.kafka_transport import KafkaTransport
 from workers.runtime.memory import MemoryTransport
 from workers.runtime.messages import Handler, Headers, Message, Output, TopicPartition
+from workers.runtime.replay import (
+    DeadLetterSummary,
+    drain,
+    list_dead_letters,
+    replay_dead_letters,
+)
 from workers.runtime.retry import RetryPolicy
 from workers.runtime.stage import StageRunner, group_id
 from workers.runtime.transport import Consumer, Producer, RebalanceListener, Transport
@@ -21,6 +27,7 @@ from workers.runtime.transport import Consumer, Producer, RebalanceListener, Tra
 __all__ = [
     "Consumer",
     "DeadLetterPolicy",
+    "DeadLetterSummary",
     "DeliveryError",
     "Failure",
     "FailurePolicy",
@@ -39,5 +46,8 @@ __all__ = [
     "TransientError",
     "Transport",
     "classify",
+    "drain",
     "group_id",
+    "list_dead_letters",
+    "replay_dead_letters",
 ]

@@ -40,7 +40,8 @@ class Consumer(Protocol):
     def assignment(self) -> frozenset[TopicPartition]: ...
 
     def lag(self) -> dict[TopicPartition, int]:
-        """Records between the current position and the end of each assigned partition."""
+        """Records between the position and the end of each assigned partition (the last stable
+        offset when reading committed); may raise ``DeliveryError``."""
         ...
 
     def close(self) -> None: ...
@@ -48,7 +49,8 @@ class Consumer(Protocol):
 
 class Producer(Protocol):
     def send(self, output: Output) -> None:
-        """Queue a record; failures surface from :meth:`flush`."""
+        """Queue a record. Delivery failures surface from :meth:`flush` (or the transaction
+        commit); a record that can never be delivered (too large) raises ``PermanentError``."""
         ...
 
     def flush(self, timeout_s: float | None = None) -> None:
