@@ -9,19 +9,22 @@ import time
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from workers.config import Settings
 from workers.embedded import (
     DeadLetterNote,
     FolderRun,
+    FolderScanner,
     OutputSink,
     ProcessedFiles,
     RunSummary,
-    scan,
 )
 from workers.embedded.notification import created_notification
 from workers.stages.notifications import ObjectFilter, parse_notification
-from workers.storage import LocalFolderStore
+from workers.storage import LocalFolderStore, ObjectInfo
 
 ACCEPT = ObjectFilter("drop", suffixes=(".pdf", ".txt"))
 
@@ -68,7 +71,7 @@ def test_scan_picks_new_letter_files_and_skips_processed_contents(tmp_path: Path
         },
     )
     processed = {_sha(b"B")}
-    pending, skipped = scan(store, ACCEPT, processed, exclude_prefixes=["out/"])
+    pending, skipped = FolderScanner(store, ACCEPT, exclude_prefixes=["out/"]).scan(processed)
     assert [(f.key, f.sha256) for f in pending] == [("a.pdf", _sha(b"A"))]
     # sub/b.TXT was processed before; copy-of-a.txt has the same content as a.pdf.
     assert skipped == 2
@@ -77,25 +80,48 @@ def test_scan_picks_new_letter_files_and_skips_processed_contents(tmp_path: Path
 def test_a_modified_file_is_pending_again(tmp_path: Path) -> None:
     store = _store(tmp_path, {"a.txt": b"first"})
     processed = {_sha(b"first")}
-    assert scan(store, ACCEPT, processed)[0] == []
-    (tmp_path / "drop" / "a.txt").write_bytes(b"second")
-    (pending,), _ = scan(store, ACCEPT, processed)
-    assert pending.sha256 == _sha(b"second")
+    scanner = FolderScanner(store, ACCEPT)
+    assert scanner.scan(processed)[0] == []
+    (tmp_path / "drop" / "a.txt").write_bytes(b"second!")
+    (pending,), _ = scanner.scan(processed)
+    assert pending.sha256 == _sha(b"second!")
 
 
 def test_files_still_being_written_wait_for_a_later_pass(tmp_path: Path) -> None:
     store = _store(tmp_path, {"fresh.pdf": b"F", "old.pdf": b"O"})
     an_hour_ago = time.time() - 3600
     os.utime(tmp_path / "drop" / "old.pdf", (an_hour_ago, an_hour_ago))
-    pending, skipped = scan(store, ACCEPT, set(), min_age_s=60)
+    scanner = FolderScanner(store, ACCEPT)
+    pending, skipped = scanner.scan(set(), min_age_s=60)
     assert [f.key for f in pending] == ["old.pdf"] and skipped == 0
-    assert [f.key for f in scan(store, ACCEPT, set())[0]] == ["fresh.pdf", "old.pdf"]
+    assert [f.key for f in scanner.scan(set())[0]] == ["fresh.pdf", "old.pdf"]
+
+
+def test_unchanged_files_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _store(tmp_path, {"a.pdf": b"A", "b.pdf": b"B"})
+    reads: list[str] = []
+    head = store.head
+
+    def counting_head(bucket: str, key: str, **kwargs: Any) -> ObjectInfo:
+        reads.append(key)
+        return head(bucket, key, **kwargs)
+
+    monkeypatch.setattr(store, "head", counting_head)
+    scanner = FolderScanner(store, ACCEPT)
+    assert len(scanner.scan(set())[0]) == 2 and sorted(reads) == ["a.pdf", "b.pdf"]
+    reads.clear()
+    assert len(scanner.scan(set())[0]) == 2 and reads == []
+    (tmp_path / "drop" / "b.pdf").write_bytes(b"B, longer now")
+    (_, changed), _ = scanner.scan(set())
+    assert reads == ["b.pdf"] and changed.sha256 == _sha(b"B, longer now")
 
 
 def test_synthetic_notification_announces_the_file_as_ingest_reads_it(tmp_path: Path) -> None:
     key = "2017/Jan letters/CM17 +x ü.pdf"
     store = _store(tmp_path, {key: b"%PDF-1.4 body"})
-    (dropped,), _ = scan(store, ACCEPT, set())
+    (dropped,), _ = FolderScanner(store, ACCEPT).scan(set())
     payload = created_notification(dropped.info, datetime(2017, 1, 2, tzinfo=UTC), sequencer=7)
     (announced,) = parse_notification(payload, ACCEPT)
     assert (announced.bucket, announced.key) == ("drop", key)

@@ -2,7 +2,7 @@
 
 from workers.embedded.folder_run import FolderRun
 from workers.embedded.pipeline import EmbeddedPipeline, Settled
-from workers.embedded.scan import DroppedFile, scan
+from workers.embedded.scan import DroppedFile, FolderScanner
 from workers.embedded.sink import DeadLetterNote, OutputSink
 from workers.embedded.state import ProcessedFiles
 from workers.embedded.summary import RunSummary
@@ -12,9 +12,9 @@ __all__ = [
     "DroppedFile",
     "EmbeddedPipeline",
     "FolderRun",
+    "FolderScanner",
     "OutputSink",
     "ProcessedFiles",
     "RunSummary",
     "Settled",
-    "scan",
 ]

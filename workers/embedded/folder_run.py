@@ -9,7 +9,7 @@ import structlog
 
 from workers.config import Settings
 from workers.embedded.pipeline import EmbeddedPipeline
-from workers.embedded.scan import DroppedFile, scan
+from workers.embedded.scan import DroppedFile, FolderScanner
 from workers.embedded.sink import OutputSink
 from workers.embedded.state import Outcome, ProcessedFiles
 from workers.embedded.summary import RunSummary
@@ -40,10 +40,9 @@ class FolderRun:
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self._store = store
-        self._accept = ObjectFilter.from_settings(settings)
+        self._scanner = FolderScanner(store, ObjectFilter.from_settings(settings), exclude_prefixes)
         self._sink = sink
         self._state = state
-        self._exclude = tuple(exclude_prefixes)
         self._settings = settings
         self._batch_size = batch_size
         self.summary = RunSummary()
@@ -52,7 +51,7 @@ class FolderRun:
     def pass_once(self, min_age_s: float = 0.0) -> int:
         """Process what is pending now (files at least ``min_age_s`` old); returns how many
         files were picked up."""
-        files, skipped = scan(self._store, self._accept, self._state, self._exclude, min_age_s)
+        files, skipped = self._scanner.scan(self._state, min_age_s)
         if self._first_pass:
             self.summary.skipped, self._first_pass = skipped, False
         for start in range(0, len(files), self._batch_size):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Container
+from collections.abc import Collection, Container, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from schemas.events import letter_id_for
 from workers.stages.notifications import ObjectFilter
-from workers.storage import LocalFolderStore, ObjectInfo
+from workers.storage import LocalFolderStore, ObjectInfo, ObjectMissingError
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,40 +29,85 @@ class DroppedFile:
         return letter_id_for(self.info.bucket, self.info.key, self.info.version_id, self.sha256)
 
 
-def scan(
-    store: LocalFolderStore,
-    accept: ObjectFilter,
-    processed: Container[str],
-    exclude_prefixes: Collection[str] = (),
-    min_age_s: float = 0.0,
-) -> tuple[list[DroppedFile], int]:
-    """Letter files whose content is not in ``processed``, and how many were skipped as done.
+_Stamp = tuple[int, int, int, int]
+"""Size, modification and change times (ns) and inode of a file: same stamp, same content."""
 
-    Keys under ``exclude_prefixes`` (the run's own output when it lies inside the folder) and
-    files the ingest stage would not accept (suffixes) are ignored, and so are files modified
-    less than ``min_age_s`` ago: they may still be being written.
+
+class FolderScanner:
+    """Lists the letter files of ``store`` whose content still needs processing.
+
+    Keys under ``exclude_prefixes`` (the run's own output when it lies inside the folder),
+    hidden files and files the ingest stage would not accept (suffixes) are ignored. A file is
+    read (to hash it) only when its size or modification time changed since the last scan.
     """
-    pending: list[DroppedFile] = []
-    skipped = 0
-    seen: set[str] = set()
-    settled_before = time.time() - min_age_s
-    for info in store.list(store.bucket):
-        if not accept.accepts(info.bucket, info.key) or info.etag is None:
-            continue
-        if any(info.key.startswith(prefix) for prefix in exclude_prefixes):
-            continue
-        if min_age_s and _modified_at(store, info.key) > settled_before:
-            continue
-        if info.etag in processed or info.etag in seen:
-            skipped += 1
-            continue
-        seen.add(info.etag)
-        pending.append(DroppedFile(info, info.etag))
-    return pending, skipped
+
+    def __init__(
+        self,
+        store: LocalFolderStore,
+        accept: ObjectFilter,
+        exclude_prefixes: Collection[str] = (),
+    ) -> None:
+        self._store = store
+        self._accept = accept
+        self._exclude = tuple(exclude_prefixes)
+        self._known: dict[str, tuple[_Stamp, ObjectInfo]] = {}
+
+    def scan(
+        self, processed: Container[str], min_age_s: float = 0.0
+    ) -> tuple[list[DroppedFile], int]:
+        """Files whose content is not in ``processed``, and how many were skipped as done.
+
+        Files modified less than ``min_age_s`` ago are left for a later scan: they may still
+        be being written.
+        """
+        pending: list[DroppedFile] = []
+        skipped = 0
+        seen: set[str] = set()
+        settled_before = time.time_ns() - int(min_age_s * 1e9)
+        known, self._known = self._known, {}
+        for key, stamp in self._candidates():
+            if min_age_s and stamp[1] > settled_before:
+                continue
+            info = self._info(key, stamp, known)
+            if info is None or info.etag is None:
+                continue
+            if info.etag in processed or info.etag in seen:
+                skipped += 1
+                continue
+            seen.add(info.etag)
+            pending.append(DroppedFile(info, info.etag))
+        return pending, skipped
+
+    def _candidates(self) -> Iterator[tuple[str, _Stamp]]:
+        folder = self._store.folder
+        for path in sorted(folder.rglob("*")):
+            key = path.relative_to(folder).as_posix()
+            if _hidden(path.relative_to(folder)) or key.startswith(self._exclude):
+                continue
+            if not self._accept.accepts(self._store.bucket, key):
+                continue
+            try:
+                stat = path.stat()
+            except OSError:  # gone since it was listed
+                continue
+            if path.is_file():
+                yield key, (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+    def _info(
+        self, key: str, stamp: _Stamp, known: dict[str, tuple[_Stamp, ObjectInfo]]
+    ) -> ObjectInfo | None:
+        cached = known.get(key)
+        if cached is not None and cached[0] == stamp:
+            info = cached[1]
+        else:
+            try:
+                info = self._store.head(self._store.bucket, key)
+            except ObjectMissingError:
+                return None
+        self._known[key] = (stamp, info)
+        return info
 
 
-def _modified_at(store: LocalFolderStore, key: str) -> float:
-    try:
-        return store.folder.joinpath(*key.split("/")).stat().st_mtime
-    except OSError:  # gone since it was listed
-        return float("inf")
+def _hidden(relative: Path) -> bool:
+    """The store does not list these (``.imr-state.sqlite``, editors' temporary files)."""
+    return any(part.startswith(".") for part in relative.parts)
