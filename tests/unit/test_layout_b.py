@@ -87,3 +87,24 @@ def test_partial_certification_split_across_lines_keeps_three_parts() -> None:
     assert partial is not None
     assert partial.remaining == "physical therapy 2 sessions for the cervical spine"
     assert record.items[2].provenance["treatment"].page == 3
+
+
+def test_numbered_item_headings_lose_their_numbers() -> None:
+    second = ITEM.replace("Omeprazole 20mg #30: Overturned", "Ibuprofen 800mg #90: Upheld")
+    text = (
+        OPENING + BODY + "1. " + ITEM + "2. " + second.replace("is medically", "is not medically")
+    )
+    doc = read_text(text.encode())
+    record = PARSER.parse(doc)
+    assert [(item.treatment, item.outcome) for item in record.items] == [
+        ("Omeprazole 20mg #30", "overturned"),
+        ("Ibuprofen 800mg #90", "upheld"),
+    ]
+    where = record.items[1].provenance["treatment"]
+    assert doc.text[where.start : where.end] == "Ibuprofen 800mg #90"
+
+
+def test_treatment_starting_with_a_count_keeps_it() -> None:
+    text = OPENING + BODY + ITEM.replace("Omeprazole 20mg #30", "2. Omeprazole 20mg #30")
+    record = PARSER.parse(read_text(text.encode()))
+    assert record.items[0].treatment == "2. Omeprazole 20mg #30"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from schemas.letter import ExtractionWarning, Layout, LetterRecord
+from schemas.letter import ExtractionWarning, Item, Layout, LetterRecord
 from workers.extraction.document import Document
 from workers.extraction.errors import UnknownLayoutError
 from workers.extraction.fields import Evidence
@@ -75,7 +75,7 @@ class LayoutBParser:
         dates = standard_header_dates(doc, evidence, end=header_end)
         summary = first_section(sections, _SUMMARY)
         patient = read_patient(summary.body if summary else None, evidence, dates)
-        items = read_items(doc, decisions.heading.end, warnings)
+        items = _without_item_numbers(read_items(doc, decisions.heading.end, warnings))
         if not items:
             raise UnknownLayoutError("no decision items found")
         how_made = first_section(sections, _HOW_MADE)
@@ -92,6 +92,32 @@ class LayoutBParser:
             warnings=warnings,
             **dates,
         )
+
+
+_ITEM_NUMBER = re.compile(r"(\d{1,2})[.)]\s+")
+
+
+def _without_item_numbers(items: list[Item]) -> list[Item]:
+    """Drop "1. ", "2. " ... from treatments when every heading is numbered in sequence."""
+    numbers = [_ITEM_NUMBER.match(item.treatment) for item in items]
+    if not items or any(
+        match is None or int(match.group(1)) != position
+        for position, match in enumerate(numbers, start=1)
+    ):
+        return items
+    stripped: list[Item] = []
+    for item, match in zip(items, numbers, strict=True):
+        assert match is not None
+        provenance = dict(item.provenance)
+        if "treatment" in provenance:
+            where = provenance["treatment"]
+            provenance["treatment"] = where.model_copy(update={"start": where.start + match.end()})
+        stripped.append(
+            item.model_copy(
+                update={"treatment": item.treatment[match.end() :], "provenance": provenance}
+            )
+        )
+    return stripped
 
 
 PARSER = LayoutBParser()
