@@ -141,6 +141,13 @@ class TestHeader2016:
             ("header_narrative_mismatch", "ur_denial_date"),
         }
 
+    def test_cumulative_trauma_period_ending_on_header_date_is_no_disagreement(self) -> None:
+        body = _body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY).replace(
+            "industrial injury on 10-11-2016",
+            "cumulative industrial injury from 01-01-2010 through 10-11-2016",
+        )
+        assert _letter(body).warnings == []
+
 
 class TestItems:
     def test_items_in_order_with_outcomes_citations_and_rationale(self) -> None:

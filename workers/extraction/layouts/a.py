@@ -141,12 +141,16 @@ class LayoutAParser:
         evidence = Evidence(doc)
         warnings: list[ExtractionWarning] = []
         header = _read_header(doc, sections.header_end, evidence)
-        patient, injury = _read_summary(doc, sections, evidence)
+        patient, opening = _read_summary(doc, sections, evidence)
+        injury = injury_date_in(opening) if opening else None
         if header.get("date_of_injury") is None and injury is not None:
             header["date_of_injury"] = injury[0]
             evidence.add("date_of_injury", injury[1], 0.8)
-        elif injury is not None and injury[0] != header.get("date_of_injury"):
-            warnings.append(_disagreement("date_of_injury", "Date of Injury", injury[0]))
+        elif injury is not None and opening is not None:
+            # A cumulative-trauma period gives several dates; any of them may be the header's.
+            stated = {value for value, _ in find_dates(opening.text)}
+            if header.get("date_of_injury") not in stated:
+                warnings.append(_disagreement("date_of_injury", "Date of Injury", injury[0]))
         ur_dates = _narrative_ur_dates(doc, sections)
         header_ur = header.get("ur_denial_date")
         if header_ur is not None and ur_dates and header_ur not in ur_dates:
@@ -295,7 +299,9 @@ def _summary_span(doc: Document, sections: _Sections) -> Span | None:
 
 def _read_summary(
     doc: Document, sections: _Sections, evidence: Evidence
-) -> tuple[Patient, tuple[date, Span] | None]:
+) -> tuple[Patient, Span | None]:
+    """The patient from the case summary's opening, and that opening (its first two sentences),
+    which also states the date of injury."""
     summary = _summary_span(doc, sections)
     if summary is None:
         return Patient(), None
@@ -314,7 +320,7 @@ def _read_summary(
     opening = Span(
         doc.text[sentences[0].start : sentences[-1].end], sentences[0].start, sentences[-1].end
     )
-    return patient, injury_date_in(opening)
+    return patient, opening
 
 
 def _narrative_ur_dates(doc: Document, sections: _Sections) -> list[date]:
