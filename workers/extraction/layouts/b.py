@@ -100,14 +100,14 @@ _ITEM_NUMBER = re.compile(r"(\d{1,2})[.)]\s+")
 def _without_item_numbers(items: list[Item]) -> list[Item]:
     """Drop "1. ", "2. " ... from treatments when every heading is numbered in sequence."""
     numbers = [_ITEM_NUMBER.match(item.treatment) for item in items]
-    if not items or any(
-        match is None or int(match.group(1)) != position
-        for position, match in enumerate(numbers, start=1)
-    ):
+    matches = [match for match in numbers if match is not None]
+    in_sequence = len(matches) == len(items) and all(
+        int(match.group(1)) == position for position, match in enumerate(matches, start=1)
+    )
+    if not items or not in_sequence:
         return items
     stripped: list[Item] = []
-    for item, match in zip(items, numbers, strict=True):
-        assert match is not None
+    for item, match in zip(items, matches, strict=True):
         provenance = dict(item.provenance)
         if "treatment" in provenance:
             where = provenance["treatment"]

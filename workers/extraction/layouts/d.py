@@ -223,7 +223,7 @@ def _narrative_date(
 class _Detail:
     """One numbered "Regarding the request for ..." block and its field sections."""
 
-    item: Section
+    treatment: Span
     fields: dict[str, Section] = field(default_factory=dict)
 
 
@@ -250,19 +250,16 @@ def _unjoined(text: str) -> str:
     return _JOINED_NOT.sub("not ", text)
 
 
-def _number(heading: str, earlier: int) -> int:
-    match = _REGARDING.match(heading)
-    return int(match.group("number")) if match and match.group("number") else earlier + 1
-
-
 def _detail_blocks(sections: list[Section]) -> dict[int, _Detail]:
     blocks: dict[int, _Detail] = {}
     current: _Detail | None = None
     for section in sections:
-        if section.name == _ITEM:
-            current = blocks.setdefault(
-                _number(section.heading.text, len(blocks)), _Detail(section)
-            )
+        heading = section.heading
+        regarding = _REGARDING.match(heading.text) if section.name == _ITEM else None
+        if regarding is not None:
+            number = int(regarding.group("number") or len(blocks) + 1)
+            treatment = subspan(heading, regarding.start("treatment"), regarding.end("treatment"))
+            current = blocks.setdefault(number, _Detail(treatment))
         elif section.name in (_CA_FIELD, _REVIEWER_FIELD, _RATIONALE) and current is not None:
             current.fields.setdefault(section.name, section)
         elif section.name != _CLOSING:
@@ -328,11 +325,9 @@ def _treatment_span(decision: re.Match[str] | None, detail: _Detail | None) -> S
         return Span(
             decision.group("treatment"), decision.start("treatment"), decision.end("treatment")
         )
-    assert detail is not None
-    heading = detail.item.heading
-    match = _REGARDING.match(heading.text)
-    assert match is not None
-    return subspan(heading, match.start("treatment"), match.end("treatment"))
+    if detail is None:
+        raise UnknownLayoutError("an item has neither a decision nor a detail block")
+    return detail.treatment
 
 
 def _outcome(
@@ -345,7 +340,7 @@ def _outcome(
     """The outcome the numbered decision states, else the rationale's conclusion."""
     stated = sentence_outcome(_unjoined(decision.group("decision"))) if decision else None
     field_name = f"items[{number - 1}].outcome"
-    if stated is None:
+    if decision is None or stated is None:
         if said is None:
             raise UnknownLayoutError(f"decision {number} states no outcome")
         warnings.append(
@@ -356,7 +351,6 @@ def _outcome(
             )
         )
         return said[0]
-    assert decision is not None
     if said is not None and said[0] != stated:
         warnings.append(
             ExtractionWarning(
