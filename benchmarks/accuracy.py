@@ -182,6 +182,7 @@ def run(corpus: Path, letters: Path | None = None) -> dict[str, Any]:
         "letters": len(pdfs),
         "extracted": len(records),
         "failures": failures,
+        "crashes": sum(reason.startswith("crash:") for reason in failures.values()),
         "gold_letters": len(comparisons),
         "gold_letters_all_correct": sum(not c.misses for c in comparisons),
         "field_accuracy": {
@@ -223,7 +224,7 @@ def markdown(report: dict[str, Any]) -> str:
         "# Extraction accuracy: DWC IMR 2016-17 corpus",
         "",
         f"Extractor `{report['extractor']}`. {report['extracted']}/{report['letters']} letters "
-        f"extracted, {len(report['failures'])} failures. Gold: "
+        f"extracted, {len(report['failures'])} failures ({report['crashes']} crashes). Gold: "
         f"{report['gold_letters_all_correct']}/{report['gold_letters']} letters fully correct, "
         f"{report['gold_fields_correct']}/{report['gold_fields_total']} fields correct.",
         "",

@@ -42,6 +42,7 @@ def test_all_gold_fields_are_correct(report: dict[str, object]) -> None:
 
 def test_every_corpus_letter_is_extracted(report: dict[str, object]) -> None:
     assert report["failures"] == {}
+    assert report["crashes"] == 0
     assert report["extracted"] == report["letters"] == 94
 
 
