@@ -167,3 +167,17 @@ def test_reviewer_credentials_from_labels_or_prose(
     reviewer = read_reviewer(doc, Span(doc.text, 0, len(doc.text)), evidence)
     assert (reviewer.specialty, reviewer.license_states) == (specialty, states)
     assert ("reviewer.specialty" in evidence.provenance) == (specialty is not None)
+
+
+def test_partial_certification_issue_keeps_its_three_parts() -> None:
+    issue = (
+        "Norco 10/325mg #120 was the original request. Norco 10/325mg #60 was authorized by\n"
+        "the Claims Administrator. The remaining IMR eligible portion of the original request,\n"
+        "Norco 10/325mg #60"
+    )
+    text = _report(issue, (NOT_NECESSARY, "The remaining Norco is not medically necessary."))
+    item = PARSER.parse(read_text(text.encode())).items[0]
+    assert item.partial_certification is not None
+    assert item.partial_certification.authorized == "Norco 10/325mg #60"
+    assert item.partial_certification.remaining == "Norco 10/325mg #60"
+    assert item.treatment.startswith("Norco 10/325mg #120 was the original request.")

@@ -21,6 +21,7 @@ from workers.extraction.fields import (
     collapse_ws,
     conclusion,
     join_lines,
+    partial_certification,
     sentence_outcome,
 )
 from workers.extraction.layouts._sections import (
@@ -158,6 +159,10 @@ def _item(
 ) -> Item:
     evidence = Evidence(doc)
     evidence.add("treatment", issue)
+    treatment = collapse_ws(issue.text)
+    partial = partial_certification(treatment)
+    if partial is not None:
+        evidence.add("partial_certification", issue)
     text = join_lines(rationale.body.text)
     evidence.add("rationale", rationale.body)
     outcome = _outcome(number, rationale, conclusion(text), evidence, warnings)
@@ -166,8 +171,9 @@ def _item(
         reviewer = [Citation(raw=raw) for raw in prose_citations(guidelines.body.text)]
         evidence.add("reviewer_guidelines", guidelines.body, 0.9)
     return Item(
-        treatment=collapse_ws(issue.text),
+        treatment=treatment,
         outcome=outcome,
+        partial_certification=partial,
         reviewer_guidelines=reviewer,
         rationale=text,
         provenance=evidence.provenance,
@@ -188,15 +194,15 @@ def _outcome(
     stated = sentence_outcome(verdict.group("verdict")) if verdict else None
     if verdict is None or stated is None:
         raise UnknownLayoutError(f"rationale heading {number} states no outcome")
-    agrees = said is None or said[0] == stated
-    if not agrees:
+    if said is not None and said[0] != stated:
         warnings.append(
             ExtractionWarning(
                 code="outcome_rationale_mismatch",
                 field=f"items[{number - 1}].outcome",
-                message=f"rationale heading says {stated}, its text concludes {said and said[0]}",
+                message=f"rationale heading says {stated}, its text concludes {said[0]}",
             )
         )
+    agrees = said is None or said[0] == stated
     evidence.add(
         "outcome",
         subspan(heading, verdict.start("verdict"), verdict.end("verdict")),
