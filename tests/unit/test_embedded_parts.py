@@ -44,7 +44,7 @@ def _sha(data: bytes) -> str:
 def test_processed_files_survive_reopening(tmp_path: Path) -> None:
     path = tmp_path / "state" / "state.sqlite"
     state = ProcessedFiles(path)
-    state.mark(_sha(b"a"), "a.txt", "determined")
+    state.mark([(_sha(b"a"), "a.txt", "determined")])
     state.close()
     reopened = ProcessedFiles(path)
     assert _sha(b"a") in reopened
@@ -53,7 +53,7 @@ def test_processed_files_survive_reopening(tmp_path: Path) -> None:
 
 def test_memory_state_is_not_shared() -> None:
     state = ProcessedFiles(None)
-    state.mark(_sha(b"a"), "a.txt", "dead_lettered")
+    state.mark([(_sha(b"a"), "a.txt", "dead_lettered")])
     assert _sha(b"a") in state
     assert _sha(b"a") not in ProcessedFiles(None)
 

@@ -81,14 +81,19 @@ class FolderRun:
             self.summary.dead_letters += 1
         determined = {event.data.letter_id for event in settled.determinations}
         unsettled = {file.letter_id for file in settled.unsettled}
-        for file in files:
-            if file.letter_id in unsettled:
-                log.warning("file_not_settled", letter_id=file.letter_id)
-                continue
-            outcome: Outcome = "determined" if file.letter_id in determined else "dead_lettered"
-            self._state.mark(file.sha256, file.key, outcome)
+        for letter_id in unsettled:
+            log.warning("file_not_settled", letter_id=letter_id)
+        self._state.mark(
+            (file.sha256, file.key, _outcome(file, determined))
+            for file in files
+            if file.letter_id not in unsettled
+        )
         self.summary.letters += len(files) - len(unsettled)
 
     def close(self) -> None:
         self._sink.close()
         self._state.close()
+
+
+def _outcome(file: DroppedFile, determined: set[str]) -> Outcome:
+    return "determined" if file.letter_id in determined else "dead_lettered"

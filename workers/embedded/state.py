@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -37,11 +38,13 @@ class ProcessedFiles:
         row = self._db.execute("SELECT 1 FROM processed WHERE sha256 = ?", (sha256,)).fetchone()
         return row is not None
 
-    def mark(self, sha256: str, key: str, outcome: Outcome) -> None:
+    def mark(self, entries: Iterable[tuple[str, str, Outcome]]) -> None:
+        """Record ``(sha256, key, outcome)`` entries, all in one transaction."""
+        now = datetime.now(UTC).isoformat()
         with self._db:
-            self._db.execute(
+            self._db.executemany(
                 "INSERT OR REPLACE INTO processed VALUES (?, ?, ?, ?)",
-                (sha256, key, outcome, datetime.now(UTC).isoformat()),
+                ((sha256, key, outcome, now) for sha256, key, outcome in entries),
             )
 
     def close(self) -> None:
