@@ -4,6 +4,7 @@ Letters are uploaded to a fresh bucket; the S3 server's bucket notification (pub
 Kafka events topic) drives ``ingest``, which feeds ``parse``, ``validate`` and ``enrich``, each
 an ``imr worker`` process with its own consumer group. Where the server publishes no
 notifications, ``imr reconcile`` announces the uploaded letters instead (the test says so).
+Runs once per delivery mode (at least once, and exactly once with transactions).
 
 Checked: exactly one schema-valid determination per good letter (read ``read_committed``) with
 the expected case number and item outcomes; every document that is not a letter dead-lettered
@@ -144,6 +145,7 @@ def pipeline_env(settings: Settings) -> dict[str, str]:
     values = {
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "GROUP_ID_PREFIX": settings.group_id_prefix,
+        "DELIVERY_MODE": settings.delivery_mode,
         "S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
         "S3_REGION": settings.s3_region,
         "S3_ACCESS_KEY_ID": settings.s3_access_key_id or "",
@@ -219,7 +221,9 @@ def dead_letter(message: Message) -> str:
     return f"{stage} dead letter: {(message.header(DLQ_REASON) or b'').decode()}"
 
 
+@pytest.mark.parametrize("delivery_mode", ["at_least_once", "exactly_once"])
 def test_letters_dropped_in_the_bucket_become_one_determination_each(
+    delivery_mode: str,
     request: pytest.FixtureRequest,
     kafka_bootstrap: str,
     s3_endpoint: Any,
@@ -235,6 +239,7 @@ def test_letters_dropped_in_the_bucket_become_one_determination_each(
     settings = Settings(
         kafka_bootstrap_servers=kafka_bootstrap,
         group_id_prefix=run,
+        delivery_mode=delivery_mode,
         s3_endpoint_url=s3_endpoint.endpoint_url,
         s3_region=s3_endpoint.region,
         s3_access_key_id=s3_endpoint.access_key,

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "submit", help="upload letters to the drop bucket and announce them for processing"
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF or text letters")
     parser.add_argument("--bucket", help="drop bucket (default: IMR_S3_BUCKET)")
     parser.add_argument("--key-prefix", help="prefix of the object keys (default: IMR_S3_PREFIX)")
     parser.add_argument(
