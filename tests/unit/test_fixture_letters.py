@@ -7,6 +7,7 @@ must be refused. Broken inputs in ``tests/fixtures/broken/`` must raise their ty
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,22 @@ def _differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     if _normal(expected) != _normal(actual):
         return [f"{path}: expected {expected!r}, got {actual!r}"]
     return []
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("make_pdfs", FIXTURES / "make_pdfs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_pdfs_match_their_letters() -> None:
+    """A letter edited without rerunning make_pdfs.py leaves a stale PDF behind."""
+    generator = _generator()
+    for letter in sorted(LETTERS.glob("*.txt")):
+        drawn = generator.letter_pdf(letter.read_text(encoding="utf-8"))
+        assert drawn == (PDFS / f"{letter.stem}.pdf").read_bytes(), letter.name
 
 
 def test_every_layout_and_refusal_has_a_fixture() -> None:
