@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -170,6 +171,18 @@ class TestPdf:
         with pytest.raises(EncryptedDocumentError) as caught:
             load_document(buffer.getvalue())
         assert caught.value.reason == "encrypted"
+
+    def test_pdf_without_pages_is_corrupt(self) -> None:
+        buffer = io.BytesIO()
+        PdfWriter().write(buffer)
+        with pytest.raises(CorruptDocumentError):
+            load_document(buffer.getvalue())
+
+    def test_zero_byte_pdf_file_is_empty_input(self, tmp_path: Path) -> None:
+        path = tmp_path / "empty.pdf"
+        path.write_bytes(b"")
+        with pytest.raises(NotALetterError):
+            load_document(path.read_bytes(), media_type="application/pdf")
 
     def test_truncated_pdf_is_corrupt(self) -> None:
         data = _pdf([PAGE_ONE])

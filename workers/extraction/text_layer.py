@@ -180,7 +180,10 @@ def _pdf_page_texts(data: bytes, max_pages: int | None) -> list[str]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        if exc.err_code in (pdfium_raw.FPDF_ERR_PASSWORD, pdfium_raw.FPDF_ERR_SECURITY):
+        # PDFium also refuses a document without pages, and then reports whatever error the
+        # previous load left behind: only a PDF with an /Encrypt entry is really encrypted.
+        password = exc.err_code in (pdfium_raw.FPDF_ERR_PASSWORD, pdfium_raw.FPDF_ERR_SECURITY)
+        if password and b"/Encrypt" in data:
             raise EncryptedDocumentError("PDF needs a password") from exc
         raise CorruptDocumentError("PDF cannot be parsed") from exc
     try:
