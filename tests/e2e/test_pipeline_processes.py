@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -267,7 +268,7 @@ def test_letters_dropped_in_the_bucket_become_one_determination_each(
     if SHARED_CORPUS.is_dir():
         documents += gold_letters()
     else:
-        print(f"corpus letters skipped: {SHARED_CORPUS} not found; fixture letters only")
+        warnings.warn(f"corpus letters skipped: {SHARED_CORPUS} not found", stacklevel=1)
     assert documents, "no fixture letters found"
 
     workers = workers_running(env)
@@ -281,7 +282,7 @@ def test_letters_dropped_in_the_bucket_become_one_determination_each(
         expected[letter.letter_id] = answer
 
     if events_topic is None:
-        print("the S3 server publishes no bucket notifications: imr reconcile announces letters")
+        warnings.warn("S3 server sends no notifications: imr reconcile announces", stacklevel=1)
         announced = run_cli(env, tmp_path, "reconcile")
         assert {line["letter_id"] for line in announced} == set(expected)
 
