@@ -15,6 +15,9 @@ before the topic existed). Reconcile compares the bucket with what the pipeline 
 
 Idempotent: a second run emits nothing for letters that completed in between. A letter still
 in flight is announced again, which is harmless: every stage keys its output by letter id.
+Determinations deleted by topic retention no longer count, so their letters are announced
+again: keep the determinations topic at least as long as letters stay in the bucket (or
+reconcile a ``--prefix`` that excludes old letters).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from workers.runtime.replay import drain
 from workers.stages import received_event, source_object
 from workers.stages.codec import emit
 from workers.stages.notifications import ObjectFilter
-from workers.storage import ObjectStore, S3ObjectStore
+from workers.storage import ObjectMissingError, ObjectStore, S3ObjectStore
 
 SOURCE = "/imr/cli/reconcile"
 SETTLING_STAGES: tuple[Stage, ...] = ("parse", "validate", "enrich")
@@ -66,7 +69,6 @@ class Settled:
     letter_ids: set[str] = field(default_factory=set)
     objects: set[tuple[str, str, str | None]] = field(default_factory=set)
     dead_lettered: set[str] = field(default_factory=set)
-    unreadable: int = 0
 
     def add(self, message: Message, determinations_topic: str) -> None:
         if message.topic != determinations_topic:
@@ -76,8 +78,7 @@ class Settled:
         try:
             event = from_kafka(message.value, message.headers)
         except EventDecodeError:
-            self.unreadable += 1
-            return
+            return  # not ours to judge: the letter is simply not counted as settled
         if isinstance(event, DeterminationExtracted):
             source = event.data.source
             self.letter_ids.add(event.data.letter_id)
@@ -128,7 +129,10 @@ def reconcile(
                 continue
             if (listed.bucket, listed.key, listed.etag) in settled.objects:
                 continue
-            source = source_object(store.head(listed.bucket, listed.key))
+            try:
+                source = source_object(store.head(listed.bucket, listed.key))
+            except ObjectMissingError:
+                continue  # deleted since it was listed
             if settled.covers(source.letter_id):
                 continue
             if producer is None:
