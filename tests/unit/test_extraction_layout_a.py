@@ -296,6 +296,14 @@ class TestItems:
         )
         assert record.items[0].rationale.endswith("The request is not medically necessary.")
 
+    def test_capitals_line_inside_the_last_rationale_is_kept(self) -> None:
+        rationale = (
+            "Decision rationale: The guideline titled\nCHRONIC PAIN MEDICAL TREATMENT GUIDELINES\n"
+            "does not support it. The request is not medically necessary."
+        )
+        record = _letter(_body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, rationale))
+        assert record.items[0].rationale.endswith("The request is not medically necessary.")
+
     def test_item_without_any_outcome_is_not_guessed(self) -> None:
         rationale = "Decision rationale: The records were reviewed."
         with pytest.raises(UnknownLayoutError):

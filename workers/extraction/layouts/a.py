@@ -411,14 +411,22 @@ def _read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) ->
         region_start = positions[index - 1].end if index else cursor
         headings.append(_heading(doc, region_start, fields.start))
     item_ends = [heading.start for heading, _ in headings[1:]]
-    trailer = _TRAILER_HEADING.search(text, positions[-1].end)
-    item_ends.append(trailer.start() if trailer else len(text))
+    item_ends.append(_closing_matter_start(text, positions[-1].end))
     return [
         _item(doc, number, fields, heading, outcome, item_end, warnings)
         for number, (fields, (heading, outcome), item_end) in enumerate(
             zip(positions, headings, item_ends, strict=True), start=1
         )
     ]
+
+
+def _closing_matter_start(text: str, start: int) -> int:
+    """Where closing matter after the last rationale begins: an all-capitals heading line that
+    follows a finished sentence. The end of the text when there is none."""
+    for trailer in _TRAILER_HEADING.finditer(text, start):
+        if _SENTENCE_TERMINATED.search(text[start : trailer.start()].rstrip()):
+            return trailer.start()
+    return len(text)
 
 
 def _lines_before(text: str, start: int, end: int) -> list[tuple[int, int]]:
