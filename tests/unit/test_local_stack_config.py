@@ -25,7 +25,7 @@ def _properties(text: str) -> dict[str, str]:
 
 
 def test_defaults_live_under_the_repository_and_avoid_standard_ports() -> None:
-    settings = StackSettings.from_env({"HOME": "/home/dev"})
+    settings = StackSettings.from_env({})
     assert settings.state_dir == Path(__file__).resolve().parents[2] / ".state" / "stack"
     assert (settings.kafka_port, settings.kafka_controller_port, settings.s3_port) == (
         19092,
