@@ -150,6 +150,49 @@ def test_ingest_turns_real_bucket_notifications_into_received_events(
     assert all("ObjectCreated" in (source.event_name or "") for source in by_id.values())
 
 
+def test_multipart_uploads_and_copies_are_announced_and_read_back(
+    pipeline: Pipeline, s3_events_topic: str
+) -> None:
+    settings = pipeline.settings = pipeline.settings.model_copy(
+        update={"topic_s3_events": s3_events_topic}
+    )
+    client, bucket = s3_client(settings), settings.s3_bucket
+    upload = client.create_multipart_upload(Bucket=bucket, Key="multipart.pdf")
+    part = client.upload_part(
+        Bucket=bucket,
+        Key="multipart.pdf",
+        UploadId=upload["UploadId"],
+        PartNumber=1,
+        Body=LETTER_PDF.read_bytes(),
+    )
+    client.complete_multipart_upload(
+        Bucket=bucket,
+        Key="multipart.pdf",
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]},
+    )
+    source = pipeline.upload(LETTER_PDF, "original.pdf")
+    client.copy_object(
+        Bucket=bucket, Key="copy.pdf", CopySource={"Bucket": bucket, "Key": source.key}
+    )
+    received, parsed = settings.topic_letters_received, settings.topic_letters_parsed
+
+    pipeline.run("ingest", until=lambda: len(pipeline.read(received)) >= 3)
+    pipeline.run("parse", until=lambda: len(pipeline.read(parsed)) >= 3)
+
+    found = events(pipeline.read(parsed))
+    assert sorted(e.data.source.key for e in found if isinstance(e, LetterParsed)) == [
+        "copy.pdf",
+        "multipart.pdf",
+        "original.pdf",
+    ]
+    assert all(
+        isinstance(e, LetterParsed) and e.data.record == extract(LETTER_PDF.read_bytes())
+        for e in found
+    )
+    assert pipeline.read(settings.dlq_topic("parse")) == []
+
+
 def test_ingest_passes_submitted_events_through(pipeline: Pipeline) -> None:
     settings = pipeline.settings
     submitted = received_event(
