@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from imr_stack.kafka_broker import KafkaBroker
+from imr_stack.s3_server import VersityGateway
+from imr_stack.settings import StackSettings
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
@@ -18,6 +25,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 DEADLINE_SECONDS = 30.0
+STACK_SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack"
 
 
 def _read_to_end(consumer: KafkaConsumer, partitions: list[TopicPartition]) -> list[bytes]:
@@ -130,3 +138,21 @@ def test_object_put_is_announced_on_kafka(
     assert event["eventSource"] == "aws:s3"
     assert event["s3"]["object"]["key"] == key
     assert event["s3"]["object"]["size"] == len(body)
+
+
+def test_second_stack_up_leaves_running_services_alone(kafka_bootstrap: str) -> None:
+    settings = StackSettings.from_env()
+    if settings.kafka_bootstrap != kafka_bootstrap:
+        pytest.skip("the services under test are not the local stack")
+    processes = (KafkaBroker(settings).process, VersityGateway(settings).process)
+    before = [p.pid() for p in processes]
+
+    env = {**os.environ, "IMR_STACK_PYTHON": sys.executable}
+    up = subprocess.run([str(STACK_SCRIPT), "up"], env=env, capture_output=True, text=True)
+    status = subprocess.run([str(STACK_SCRIPT), "status"], env=env, capture_output=True, text=True)
+
+    assert up.returncode == 0, up.stderr
+    assert "starting" not in up.stderr
+    assert [p.pid() for p in processes] == before
+    assert None not in before
+    assert status.returncode == 0, status.stdout

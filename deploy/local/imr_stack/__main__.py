@@ -80,12 +80,13 @@ def down(settings: StackSettings, purge: bool) -> None:
 
 def status(settings: StackSettings) -> bool:
     """Print one line per service; return whether all of them run and listen."""
+    broker, gateway = KafkaBroker(settings), VersityGateway(settings)
     services = (
-        (KafkaBroker(settings).process, settings.kafka_port, settings.kafka_bootstrap),
-        (VersityGateway(settings).process, settings.s3_port, settings.s3_endpoint_url),
+        (broker.process, settings.kafka_port, settings.kafka_bootstrap, broker.server_log),
+        (gateway.process, settings.s3_port, settings.s3_endpoint_url, gateway.process.log_file),
     )
     all_up = True
-    for process, port, address in services:
+    for process, port, address, log in services:
         pid = process.pid()
         if pid is None:
             state = "stopped"
@@ -94,7 +95,7 @@ def status(settings: StackSettings) -> bool:
         else:
             state = f"starting pid {pid}"
         all_up = all_up and state.startswith("running")
-        print(f"{process.name:6} {state:20} {address}  log: {process.log_file}")
+        print(f"{process.name:6} {state:20} {address}  log: {log}")
     print(f"state: {settings.state_dir}")
     return all_up
 
