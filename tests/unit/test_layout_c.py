@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from workers.extraction.errors import UnknownLayoutError
-from workers.extraction.fields import Evidence, Span
 from workers.extraction.layouts import MIN_SCORE, detect
-from workers.extraction.layouts._sections import prose_citations, read_reviewer
 from workers.extraction.layouts.c import PARSER
+from workers.extraction.layouts.sections import prose_citations
 from workers.extraction.text_layer import read_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "letters"
@@ -140,33 +139,6 @@ def test_detection_tells_c_from_other_layouts() -> None:
 )
 def test_prose_citations(field: str, expected: list[str]) -> None:
     assert prose_citations(field) == expected
-
-
-@pytest.mark.parametrize(
-    ("block", "specialty", "states"),
-    [
-        (
-            "is Board Certified in Physical Medicine and Rehabilitation, has a subspecialty in "
-            "Pain Medicine, and is licensed to practice in California, Nevada and Arizona.",
-            "Physical Medicine and Rehabilitation",
-            ["California", "Nevada", "Arizona"],
-        ),
-        (
-            "State(s) of Licensure: Ohio, Texas\nCertification(s)/Specialty: Psychiatry\n",
-            "Psychiatry",
-            ["Ohio", "Texas"],
-        ),
-        ("The reviewer has no affiliation with the parties.", None, []),
-    ],
-)
-def test_reviewer_credentials_from_labels_or_prose(
-    block: str, specialty: str | None, states: list[str]
-) -> None:
-    doc = read_text(block.encode())
-    evidence = Evidence(doc)
-    reviewer = read_reviewer(doc, Span(doc.text, 0, len(doc.text)), evidence)
-    assert (reviewer.specialty, reviewer.license_states) == (specialty, states)
-    assert ("reviewer.specialty" in evidence.provenance) == (specialty is not None)
 
 
 def test_partial_certification_issue_keeps_its_three_parts() -> None:

@@ -5,35 +5,31 @@ header and often a cover page; the body has the sections ``HOW THE IMR FINAL DET
 MADE`` (reviewer credentials, labelled or in prose), ``DOCUMENTS REVIEWED``, ``CLINICAL CASE
 SUMMARY`` and ``IMR DECISION(S) AND RATIONALE(S)``. Items in the decisions section use the same
 fields as layout A (heading ending in ``: Upheld``/``: Overturned``, ``Claims Administrator
-guideline:``, ``MAXIMUS guideline:``, ``Decision rationale:``), so they are read by layout A's
+guideline:``, ``MAXIMUS guideline:``, ``Decision rationale:``), so they are read by the shared
 item reader.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from schemas.letter import ExtractionWarning, Item, Layout, LetterRecord
 from workers.extraction.document import Document
 from workers.extraction.errors import UnknownLayoutError
 from workers.extraction.fields import Evidence
-from workers.extraction.layouts._sections import (
-    case_number,
+from workers.extraction.layouts.header import read_header
+from workers.extraction.layouts.items import CA_FIELD, RATIONALE_FIELD, read_items
+from workers.extraction.layouts.reviewer import read_reviewer
+from workers.extraction.layouts.sections import (
     find_sections,
     first_section,
     heading_pattern,
-    priority,
     read_patient,
-    read_reviewer,
-    standard_header_dates,
 )
-from workers.extraction.layouts.a import _read_items as read_items
 
 _OPENING = re.compile(
     r"\AMAXIMUS\s+FEDERAL\s+SERVICES,?\s+INC\.?\s+Independent\s+Medical\s+Review\b", re.I
-)
-_ITEM_FIELDS = re.compile(
-    r"Claims\s+Administrator\s+guidelines?\s*:|Decision\s+rationale\s*:", re.I
 )
 _HOW_MADE = "how made"
 _DOCUMENTS = "documents"
@@ -50,9 +46,7 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
 class LayoutBParser:
     """Parser for the "IMR DECISION(S) AND RATIONALE(S)" letters."""
 
-    @property
-    def layout(self) -> Layout:
-        return "B"
+    layout: Final[Layout] = "B"
 
     def score(self, doc: Document) -> float:
         text = doc.text
@@ -61,7 +55,7 @@ class LayoutBParser:
         score = 0.5
         score += 0.15 if _HEADINGS[1][1].search(text) else 0.0
         score += 0.15 if _OPENING.search(text.lstrip()) else 0.0
-        score += 0.2 if _ITEM_FIELDS.search(text) else 0.0
+        score += 0.2 if CA_FIELD.search(text) or RATIONALE_FIELD.search(text) else 0.0
         return score
 
     def parse(self, doc: Document) -> LetterRecord:
@@ -72,9 +66,9 @@ class LayoutBParser:
         header_end = sections[0].heading.start
         evidence = Evidence(doc)
         warnings: list[ExtractionWarning] = []
-        dates = standard_header_dates(doc, evidence, end=header_end)
+        header = read_header(doc, evidence, end=header_end)
         summary = first_section(sections, _SUMMARY)
-        patient = read_patient(summary.body if summary else None, evidence, dates)
+        patient = read_patient(summary.body if summary else None, evidence, header)
         items = _without_item_numbers(read_items(doc, decisions.heading.end, warnings))
         if not items:
             raise UnknownLayoutError("no decision items found")
@@ -82,15 +76,13 @@ class LayoutBParser:
         return LetterRecord(
             layout="B",
             pages=doc.pages,
-            case_number=case_number(doc, evidence, end=header_end),
-            priority=priority(doc, evidence, end=header_end),
             patient=patient,
             reviewer=read_reviewer(doc, how_made.body if how_made else None, evidence),
             items=items,
             provenance=evidence.provenance,
             confidence=evidence.confidence,
             warnings=warnings,
-            **dates,
+            **header,
         )
 
 

@@ -11,6 +11,7 @@ section, or a numbered list in one section). Only the reviewer's guidelines are 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from schemas.letter import Citation, ExtractionWarning, Item, Layout, LetterRecord, Outcome
 from workers.extraction.document import Document
@@ -24,18 +25,17 @@ from workers.extraction.fields import (
     partial_certification,
     sentence_outcome,
 )
-from workers.extraction.layouts._sections import (
+from workers.extraction.layouts.crosscheck import checked_outcome
+from workers.extraction.layouts.header import read_header
+from workers.extraction.layouts.reviewer import read_reviewer
+from workers.extraction.layouts.sections import (
     LINE_START,
     Section,
-    case_number,
     find_sections,
     first_section,
     heading_pattern,
-    priority,
     prose_citations,
     read_patient,
-    read_reviewer,
-    standard_header_dates,
     subspan,
 )
 
@@ -71,9 +71,7 @@ _NUMBERED = re.compile(r"(?m)^[ \t]*\d{1,2}[.)][ \t]+")
 class LayoutCParser:
     """Parser for the medical professional review reports."""
 
-    @property
-    def layout(self) -> Layout:
-        return "C"
+    layout: Final[Layout] = "C"
 
     def score(self, doc: Document) -> float:
         text = doc.text
@@ -90,22 +88,20 @@ class LayoutCParser:
         header_end = sections[0].heading.start
         evidence = Evidence(doc)
         warnings: list[ExtractionWarning] = []
-        dates = standard_header_dates(doc, evidence, end=header_end)
+        header = read_header(doc, evidence, end=header_end)
         summary = first_section(sections, _SUMMARY)
-        patient = read_patient(summary.body if summary else None, evidence, dates)
+        patient = read_patient(summary.body if summary else None, evidence, header)
         qualifications = first_section(sections, _QUALIFICATIONS)
         return LetterRecord(
             layout="C",
             pages=doc.pages,
-            case_number=case_number(doc, evidence, end=header_end),
-            priority=priority(doc, evidence, end=header_end),
             patient=patient,
             reviewer=read_reviewer(doc, qualifications.body if qualifications else None, evidence),
             items=_items(doc, sections, warnings),
             provenance=evidence.provenance,
             confidence=evidence.confidence,
             warnings=warnings,
-            **dates,
+            **header,
         )
 
 
@@ -192,23 +188,13 @@ def _outcome(
     heading = rationale.heading
     verdict = _RATIONALE_HEADING.match(heading.text)
     stated = sentence_outcome(verdict.group("verdict")) if verdict else None
-    if verdict is None or stated is None:
-        raise UnknownLayoutError(f"rationale heading {number} states no outcome")
-    if said is not None and said[0] != stated:
-        warnings.append(
-            ExtractionWarning(
-                code="outcome_rationale_mismatch",
-                field=f"items[{number - 1}].outcome",
-                message=f"rationale heading says {stated}, its text concludes {said[0]}",
-            )
-        )
-    agrees = said is None or said[0] == stated
-    evidence.add(
-        "outcome",
-        subspan(heading, verdict.start("verdict"), verdict.end("verdict")),
-        1.0 if agrees else 0.5,
+    outcome, agrees = checked_outcome(
+        number, stated, said, warnings, source="rationale heading", missing_code=None
     )
-    return stated
+    if verdict is not None:
+        where = subspan(heading, verdict.start("verdict"), verdict.end("verdict"))
+        evidence.add("outcome", where, 1.0 if agrees else 0.5)
+    return outcome
 
 
 PARSER = LayoutCParser()

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Final, Literal
 
 from schemas.letter import Citation, ExtractionWarning, Item, Layout, LetterRecord, Outcome
 from workers.extraction.document import Document
@@ -28,18 +29,17 @@ from workers.extraction.fields import (
     parse_date,
     sentence_outcome,
 )
-from workers.extraction.layouts._sections import (
+from workers.extraction.layouts.crosscheck import checked_outcome, date_mismatch
+from workers.extraction.layouts.header import Header, read_header
+from workers.extraction.layouts.reviewer import read_reviewer
+from workers.extraction.layouts.sections import (
     LINE_START,
     Section,
-    case_number,
     find_sections,
-    first_labelled_date,
     first_section,
     heading_pattern,
-    priority,
     prose_citations,
     read_patient,
-    read_reviewer,
     subspan,
 )
 
@@ -68,6 +68,14 @@ _ASSIGNED = re.compile(
     r"Notice\s+of\s+Assignment\b[^.]{0,120}?\bprovided\s+to\s+the\s+above\s+parties\s+on\s+"
     rf"(?P<date>{DATE_PATTERN})",
     re.I,
+)
+
+# Dates the decision narrative states, preferred to the header's.
+_NarrativeDate = Literal["application_received", "ur_denial_date", "date_assigned"]
+_NARRATIVE_DATES: tuple[tuple[_NarrativeDate, str, re.Pattern[str]], ...] = (
+    ("application_received", "Application Received", _FILED),
+    ("ur_denial_date", "UR Denial Date", _UR_DENIAL),
+    ("date_assigned", "Date Assigned", _ASSIGNED),
 )
 
 _DECISION_SECTION = "decision"
@@ -115,9 +123,7 @@ _SAME_AS_CLAIMS_ADMINISTRATOR = re.compile(
 class LayoutDParser:
     """Parser for the 2013 notice letters."""
 
-    @property
-    def layout(self) -> Layout:
-        return "D"
+    layout: Final[Layout] = "D"
 
     def score(self, doc: Document) -> float:
         text = doc.text
@@ -135,81 +141,51 @@ class LayoutDParser:
         evidence = Evidence(doc)
         warnings: list[ExtractionWarning] = []
         summary = first_section(sections, _SUMMARY) or first_section(sections, _REVIEWER_SUMMARY)
-        dates = {
-            "decision_date": _header_date(
-                doc, "decision_date", ("Dated", "Decision Date"), header_end, evidence
-            ),
-            "application_received": _narrative_date(
-                doc, "application_received", _FILED,
-                ("IMR Application Received", "Application Received"), header_end, evidence,
-                warnings,
-            ),
-            "ur_denial_date": _narrative_date(
-                doc, "ur_denial_date", _UR_DENIAL,
-                ("Date of UR Decision", "UR Denial Date"), header_end, evidence, warnings,
-            ),
-            "date_assigned": _narrative_date(
-                doc, "date_assigned", _ASSIGNED, ("Date Assigned",), header_end, evidence,
-                warnings,
-            ),
-            "date_of_injury": _header_date(
-                doc, "date_of_injury", ("Date of Injury",), header_end, evidence
-            ),
-        }  # fmt: skip
-        patient = read_patient(summary.body if summary else None, evidence, dates)
+        header = read_header(doc, evidence, end=header_end)
+        for name, label, narrative in _NARRATIVE_DATES:
+            header[name] = _narrative_date(doc, name, label, narrative, header, evidence, warnings)
+        patient = read_patient(summary.body if summary else None, evidence, header)
         qualifications = first_section(sections, _QUALIFICATIONS)
         items = _items(doc, decisions, _detail_blocks(sections), warnings)
         return LetterRecord(
             layout="D",
             pages=doc.pages,
-            case_number=case_number(doc, evidence, end=header_end),
-            priority=priority(doc, evidence, end=header_end),
             patient=patient,
             reviewer=read_reviewer(doc, qualifications.body if qualifications else None, evidence),
             items=items,
             provenance=evidence.provenance,
             confidence=evidence.confidence,
             warnings=warnings,
-            **dates,
+            **header,
         )
-
-
-def _header_date(
-    doc: Document, name: str, labels: tuple[str, ...], header_end: int, evidence: Evidence
-) -> date | None:
-    found = first_labelled_date(doc, labels, end=header_end)
-    if found is None:
-        return None
-    evidence.add(name, found[1])
-    return found[0]
 
 
 def _narrative_date(
     doc: Document,
-    name: str,
+    name: _NarrativeDate,
+    label: str,
     narrative: re.Pattern[str],
-    labels: tuple[str, ...],
-    header_end: int,
+    header: Header,
     evidence: Evidence,
     warnings: list[ExtractionWarning],
 ) -> date | None:
-    """A date the decision narrative states, else its header label; warn when they differ."""
-    labelled = first_labelled_date(doc, labels, end=header_end)
+    """The date the decision narrative states for ``name``, else the header's; a header date
+    that differs from the narrative's adds a warning."""
     match = narrative.search(doc.text)
     stated = parse_date(match.group("date")) if match else None
     if match is None or stated is None:
-        if labelled is None:
-            return None
-        evidence.add(name, labelled[1])
-        return labelled[0]
+        return header[name]
     evidence.add(name, Span(match.group("date"), match.start("date"), match.end("date")))
-    if labelled is not None and labelled[0] != stated:
+    labelled = header[name]
+    if labelled is not None and labelled != stated:
         warnings.append(
-            ExtractionWarning(
-                code="header_narrative_mismatch",
-                field=name,
-                message=f"header {labels[0]} ({labelled[0].isoformat()}) differs from the "
-                "decision narrative; narrative value kept",
+            date_mismatch(
+                name,
+                label,
+                labelled,
+                stated,
+                narrative_source="decision narrative",
+                kept="narrative",
             )
         )
     return stated
@@ -339,30 +315,20 @@ def _outcome(
 ) -> Outcome:
     """The outcome the numbered decision states, else the rationale's conclusion."""
     stated = sentence_outcome(_unjoined(decision.group("decision"))) if decision else None
-    field_name = f"items[{number - 1}].outcome"
-    if decision is None or stated is None:
-        if said is None:
-            raise UnknownLayoutError(f"decision {number} states no outcome")
-        warnings.append(
-            ExtractionWarning(
-                code="outcome_not_in_decision_list",
-                field=field_name,
-                message="no numbered decision; outcome read from the rationale",
-            )
+    outcome, agrees = checked_outcome(
+        number,
+        stated,
+        said,
+        warnings,
+        source="decision list",
+        missing_code="outcome_not_in_decision_list",
+    )
+    if decision is not None and stated is not None:
+        span = Span(
+            decision.group("decision"), decision.start("decision"), decision.end("decision")
         )
-        return said[0]
-    if said is not None and said[0] != stated:
-        warnings.append(
-            ExtractionWarning(
-                code="outcome_rationale_mismatch",
-                field=field_name,
-                message=f"decision list says {stated}, the rationale concludes {said[0]}",
-            )
-        )
-    agrees = said is None or said[0] == stated
-    span = Span(decision.group("decision"), decision.start("decision"), decision.end("decision"))
-    evidence.add("outcome", span, 1.0 if agrees else 0.5)
-    return stated
+        evidence.add("outcome", span, 1.0 if agrees else 0.5)
+    return outcome
 
 
 def _relied_upon(section: Section | None, evidence: Evidence, side: str) -> list[Citation]:

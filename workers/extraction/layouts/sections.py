@@ -1,8 +1,7 @@
-"""Reading helpers shared by the B, C and D layout parsers.
+"""Section reading shared by the B, C and D layout parsers.
 
 Those layouts are read by their section headings: :func:`find_sections` cuts a document into
-named sections, and the other helpers read the header, the case summary and the reviewer's
-credentials (labelled or in prose) from a section with provenance.
+named sections; the other helpers read the case summary and guideline fields stated in prose.
 """
 
 from __future__ import annotations
@@ -10,30 +9,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from schemas.letter import Patient, Priority, Reviewer
+from schemas.letter import Patient
 from workers.extraction.document import Document
 from workers.extraction.fields import (
     Evidence,
     Span,
     age_and_sex,
-    collapse_ws,
     injury_date_in,
     join_lines,
     label_pattern,
-    labelled_date,
-    labelled_line,
-    labelled_value,
     sentence_spans,
     split_guidelines,
-    split_states,
     trimmed,
 )
-from workers.extraction.layouts.a import _read_header as read_header_dates
-
-CASE_NUMBER = r"CM\d{2}-\d{5,8}"
-"""Regex source for an IMR case number (``CM13-0023518``)."""
+from workers.extraction.layouts.header import Header
 
 LINE_START = r"(?:^|(?<=\f))[ \t]*"
 """Regex source for the start of a line, including the first line of a page (compile with M)."""
@@ -87,65 +77,14 @@ def subspan(span: Span, start: int, end: int) -> Span:
 
 
 # --------------------------------------------------------------------------------------------
-# Header
-
-
-def first_labelled_date(
-    doc: Document, labels: Sequence[str], *, start: int = 0, end: int | None = None
-) -> tuple[date, Span] | None:
-    """The date after the first of ``labels`` present in ``doc.text[start:end]``."""
-    for label in labels:
-        found = labelled_date(doc, label, start=start, end=end)
-        if found is not None:
-            return found
-    return None
-
-
-def standard_header_dates(doc: Document, evidence: Evidence, *, end: int) -> dict[str, date | None]:
-    """The MAXIMUS header dates (as layout A reads them); ``Dated:`` stands in for a missing
-    ``Decision Date:``."""
-    dates = read_header_dates(doc, end, evidence)
-    if dates["decision_date"] is None:
-        dated = labelled_date(doc, "Dated", end=end)
-        if dated is not None:
-            dates["decision_date"] = dated[0]
-            evidence.add("decision_date", dated[1])
-    return dates
-
-
-def case_number(doc: Document, evidence: Evidence, *, end: int | None = None) -> str | None:
-    """The labelled case number, else the first case number anywhere before ``end``."""
-    found = labelled_value(doc, "Case Number", CASE_NUMBER, end=end)
-    confidence = 1.0
-    if found is None:
-        match = re.compile(rf"\b{CASE_NUMBER}\b").search(
-            doc.text, 0, len(doc.text) if end is None else end
-        )
-        found = Span(match.group(), match.start(), match.end()) if match else None
-        confidence = 0.7
-    evidence.add("case_number", found, confidence)
-    return found.text if found else None
-
-
-def priority(doc: Document, evidence: Evidence, *, end: int | None = None) -> Priority | None:
-    found = labelled_value(doc, "Priority", "Standard|Expedited", end=end)
-    evidence.add("priority", found)
-    if found is None:
-        return None
-    return "Expedited" if found.text.lower() == "expedited" else "Standard"
-
-
-# --------------------------------------------------------------------------------------------
 # Case summary
 
 
-def read_patient(
-    summary: Span | None, evidence: Evidence, dates: dict[str, date | None]
-) -> Patient:
+def read_patient(summary: Span | None, evidence: Evidence, header: Header) -> Patient:
     """Age and sex from the first summary sentence that states them.
 
     A sentence after the second one gets a lower confidence: it may speak of someone else. When
-    ``dates`` has no ``date_of_injury``, the injury date that sentence states fills it.
+    ``header`` has no ``date_of_injury``, the injury date that sentence states fills it.
     """
     if summary is None:
         return Patient()
@@ -158,53 +97,11 @@ def read_patient(
         evidence.add("patient.age", found.span, confidence)
         evidence.add("patient.sex", found.span, confidence)
         injury = injury_date_in(sentence)
-        if dates.get("date_of_injury") is None and injury is not None:
-            dates["date_of_injury"] = injury[0]
+        if header["date_of_injury"] is None and injury is not None:
+            header["date_of_injury"] = injury[0]
             evidence.add("date_of_injury", injury[1], 0.8)
         return Patient(age=found.age, sex=found.sex)
     return Patient()
-
-
-# --------------------------------------------------------------------------------------------
-# Reviewer credentials
-
-_BOARD_CERTIFIED = re.compile(
-    r"\b(?:Board[\s-]+)?Certified\s+(?:by\s+the\s+[^.]{3,80}?\s+)?in\s+"
-    r"(?P<specialty>[^.;]+?)(?=,?\s+(?:and\s+)?(?:has|is|with|who|holds)\b|\s*[.;])",
-    re.IGNORECASE,
-)
-_LICENSED = re.compile(
-    r"\blicensed\s+to\s+practice(?:\s+medicine)?\s+in\s+(?:the\s+states?\s+of\s+)?"
-    r"(?P<states>[^.;]+?)(?=\s*[.;]|,?\s+(?:and\s+)?(?:has|is|with|who)\b)",
-    re.IGNORECASE,
-)
-
-
-def read_reviewer(doc: Document, block: Span | None, evidence: Evidence) -> Reviewer:
-    """Reviewer credentials from ``block``: the labels ``Certification(s)/Specialty:`` and
-    ``State(s) of Licensure:``, else prose ("Board Certified in X ... licensed to practice in
-    California and Nevada"). Prose values get confidence 0.9.
-    """
-    if block is None:
-        return Reviewer()
-    end = block.end
-    specialty = labelled_line(doc, "Certification(s)/Specialty", start=block.start, end=end)
-    states = labelled_line(doc, "State(s) of Licensure", start=block.start, end=end)
-    confidence = 1.0
-    if specialty is None and states is None:
-        confidence = 0.9
-        board = _BOARD_CERTIFIED.search(block.text)
-        licensed = _LICENSED.search(block.text)
-        if board is not None:
-            specialty = subspan(block, board.start("specialty"), board.end("specialty"))
-        if licensed is not None:
-            states = subspan(block, licensed.start("states"), licensed.end("states"))
-    evidence.add("reviewer.specialty", specialty, confidence)
-    evidence.add("reviewer.license_states", states, confidence)
-    return Reviewer(
-        specialty=collapse_ws(specialty.text) if specialty else None,
-        license_states=split_states(states.text) if states else [],
-    )
 
 
 # --------------------------------------------------------------------------------------------

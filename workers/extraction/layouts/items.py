@@ -1,0 +1,244 @@
+"""Items read by their field labels, as layouts A and B print them.
+
+Each item is a heading ending in ``: Upheld`` or ``: Overturned`` followed by the fields
+``Claims Administrator guideline:``, ``MAXIMUS guideline:`` and ``Decision rationale:``. The
+labels are found first and grouped into items; the heading of an item is the text just before
+its first label and may follow the previous item's rationale without a blank line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from schemas.letter import Citation, ExtractionWarning, Item
+from workers.extraction.document import Document
+from workers.extraction.fields import (
+    Evidence,
+    Span,
+    collapse_ws,
+    conclusion,
+    join_lines,
+    outcome_word,
+    partial_certification,
+    sentence_outcome,
+    sentence_spans,
+    split_guidelines,
+    trimmed,
+)
+from workers.extraction.layouts.crosscheck import checked_outcome
+
+CA_FIELD = re.compile(r"Claims\s+Administrator\s+guidelines?\s*:", re.IGNORECASE)
+REVIEWER_FIELD = re.compile(r"MAXIMUS\s+guidelines?\s*:", re.IGNORECASE)
+RATIONALE_FIELD = re.compile(r"Decision\s+rationale\s*:", re.IGNORECASE)
+_ISSUES_INTRO = re.compile(r"\s*[^:\n\f]{0,200}\b(?:below|following)\s*:")
+_OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
+_BARE_OUTCOME_AT_END = re.compile(r"\s(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
+_ORIGINAL_REQUEST = re.compile(r"\b(?:was|were)\s+the\s+original\s+request\b", re.IGNORECASE)
+_REMAINING = re.compile(r"remaining\s+IMR\s+eligible\s+portion", re.IGNORECASE)
+_ENDS_IN_NECESSITY = re.compile(
+    r"\b(?:necessary|appropriate|indicated|warranted|reasonable|necessity)\W*\Z", re.IGNORECASE
+)
+_SENTENCE_TERMINATED = re.compile(r"[.!?][\"')\]]*\s*\Z")
+# An all-capitals heading line after the last rationale starts closing matter, not rationale.
+_TRAILER_HEADING = re.compile(
+    r"(?<=[\n\f])[ ]*[A-Z][A-Z,'()/&-]*(?:[ ]+[A-Z,'()/&-]+)+[ ]*:?(?=\n|\f|\Z)"
+)
+_TRAILING_IS = re.compile(r"\s+(?:is|are)\Z")
+
+_FIELD_KINDS = (
+    ("claims_administrator_guidelines", CA_FIELD),
+    ("reviewer_guidelines", REVIEWER_FIELD),
+    ("rationale", RATIONALE_FIELD),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """The field labels of one item in letter order (any of the three may be missing)."""
+
+    marks: tuple[tuple[str, re.Match[str]], ...]
+
+    @property
+    def start(self) -> int:
+        return self.marks[0][1].start()
+
+    @property
+    def end(self) -> int:
+        return self.marks[-1][1].end()
+
+    def span(self, doc: Document, kind: str, item_end: int) -> Span | None:
+        """The text of field ``kind``: from its label to the next label or ``item_end``."""
+        for index, (name, mark) in enumerate(self.marks):
+            if name == kind:
+                stop = self.marks[index + 1][1].start() if index + 1 < len(self.marks) else item_end
+                return trimmed(doc, mark.end(), stop)
+        return None
+
+
+def _field_positions(doc: Document, start: int) -> list[_Fields]:
+    """Group field labels into items: a label that does not follow the previous one in the
+    order CA guideline, MAXIMUS guideline, rationale starts a new item."""
+    marks = sorted(
+        (
+            (order, name, mark)
+            for order, (name, pattern) in enumerate(_FIELD_KINDS)
+            for mark in pattern.finditer(doc.text, start)
+        ),
+        key=lambda found: found[2].start(),
+    )
+    groups: list[list[tuple[str, re.Match[str]]]] = []
+    last_order = len(_FIELD_KINDS)
+    for order, name, mark in marks:
+        if order <= last_order:
+            groups.append([])
+        groups[-1].append((name, mark))
+        last_order = order
+    return [_Fields(tuple(group)) for group in groups]
+
+
+def read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) -> list[Item]:
+    """Every item after ``start`` (the end of the issues heading), in letter order.
+
+    Problems that do not stop parsing are appended to ``warnings``; an item with no outcome
+    in its heading or rationale raises UnknownLayoutError.
+    """
+    text = doc.text
+    intro = _ISSUES_INTRO.match(text, start)
+    cursor = intro.end() if intro and intro.end() - start < 300 else start
+    positions = _field_positions(doc, cursor)
+    if not positions:
+        return []
+    headings: list[tuple[Span, re.Match[str] | None]] = []
+    for index, fields in enumerate(positions):
+        region_start = positions[index - 1].end if index else cursor
+        headings.append(_heading(doc, region_start, fields.start))
+    item_ends = [heading.start for heading, _ in headings[1:]]
+    item_ends.append(_closing_matter_start(text, positions[-1].end))
+    return [
+        _item(doc, number, fields, heading, outcome, item_end, warnings)
+        for number, (fields, (heading, outcome), item_end) in enumerate(
+            zip(positions, headings, item_ends, strict=True), start=1
+        )
+    ]
+
+
+def _closing_matter_start(text: str, start: int) -> int:
+    """Where closing matter after the last rationale begins: an all-capitals heading line that
+    follows a finished sentence. The end of the text when there is none."""
+    for trailer in _TRAILER_HEADING.finditer(text, start):
+        if _SENTENCE_TERMINATED.search(text[start : trailer.start()].rstrip()):
+            return trailer.start()
+    return len(text)
+
+
+def _lines_before(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``(line_start, line_end)`` of every line in ``text[start:end]``, last line first."""
+    lines: list[tuple[int, int]] = []
+    line_end = end
+    while line_end > start:
+        line_start = max(text.rfind("\n", start, line_end), text.rfind("\f", start, line_end))
+        line_start = start if line_start < start else line_start + 1
+        lines.append((line_start, line_end))
+        line_end = line_start - 1
+    return lines
+
+
+def _heading(
+    doc: Document, region_start: int, region_end: int
+) -> tuple[Span, re.Match[str] | None]:
+    """Locate the item heading that ends just before ``region_end``.
+
+    The heading's last line holds the outcome word (or is followed by it on its own line).
+    Earlier lines belong to the heading until a blank line or a line that ends a sentence
+    (the previous rationale), except that a partial-certification heading is followed back to
+    its "... was the original request" sentence.
+    """
+    text = doc.text
+    outcome = _OUTCOME_AT_END.search(text, region_start, region_end)
+    if outcome is None:
+        outcome = _BARE_OUTCOME_AT_END.search(text, region_start, region_end)
+    heading_end = outcome.start() if outcome else region_end
+    while heading_end > region_start and text[heading_end - 1].isspace():
+        heading_end -= 1
+    lines = _lines_before(text, region_start, heading_end)
+    heading_start = lines[0][0] if lines else heading_end
+    for index, (line_start, _) in enumerate(lines[:-1]):
+        heading_start = line_start
+        candidate = text[line_start:heading_end]
+        partial_incomplete = _REMAINING.search(candidate) and not _ORIGINAL_REQUEST.search(
+            candidate
+        )
+        before = lines[index + 1 : index + 3]
+        if not partial_incomplete and _ends_paragraph(text, before):
+            break
+    else:
+        heading_start = lines[-1][0] if lines else heading_end
+    while heading_start < heading_end and text[heading_start].isspace():
+        heading_start += 1
+    return Span(text[heading_start:heading_end], heading_start, heading_end), outcome
+
+
+def _ends_paragraph(text: str, before: list[tuple[int, int]]) -> bool:
+    """Whether the lines ``before`` a candidate heading line (nearest first) end a paragraph:
+    the nearest is blank or ends a sentence, or the two together end in a necessity conclusion
+    (a rationale whose full stop is missing)."""
+    nearest = text[before[0][0] : before[0][1]].strip()
+    if not nearest or _SENTENCE_TERMINATED.search(nearest):
+        return True
+    tail = text[before[-1][0] : before[0][1]]
+    sentences = sentence_spans(tail)
+    return (
+        bool(sentences)
+        and _ENDS_IN_NECESSITY.search(tail) is not None
+        and sentence_outcome(sentences[-1].text) is not None
+    )
+
+
+def _item(
+    doc: Document,
+    number: int,
+    fields: _Fields,
+    heading: Span,
+    outcome_match: re.Match[str] | None,
+    item_end: int,
+    warnings: list[ExtractionWarning],
+) -> Item:
+    evidence = Evidence(doc)
+    treatment = collapse_ws(heading.text)
+    partial = partial_certification(treatment)
+    if partial is not None:
+        treatment = _TRAILING_IS.sub("", treatment)
+        evidence.add("partial_certification", heading)
+    evidence.add("treatment", heading, 1.0 if treatment else 0.0)
+    ca_span = fields.span(doc, "claims_administrator_guidelines", item_end)
+    reviewer_span = fields.span(doc, "reviewer_guidelines", item_end)
+    rationale_span = fields.span(doc, "rationale", item_end)
+    rationale = join_lines(rationale_span.text) if rationale_span else ""
+    said = conclusion(rationale)
+    stated = outcome_word(outcome_match.group(1)) if outcome_match else None
+    outcome, agrees = checked_outcome(
+        number, stated, said, warnings, source="heading", missing_code="outcome_not_in_heading"
+    )
+    if outcome_match is not None:
+        span = Span(outcome_match.group(1), outcome_match.start(1), outcome_match.end(1))
+        evidence.add("outcome", span, 1.0 if agrees else 0.5)
+    elif rationale_span is not None:
+        evidence.add("outcome", rationale_span, 0.6)
+    evidence.add("claims_administrator_guidelines", ca_span)
+    evidence.add("reviewer_guidelines", reviewer_span)
+    evidence.add("rationale", rationale_span)
+    return Item(
+        treatment=treatment,
+        outcome=outcome,
+        partial_certification=partial,
+        claims_administrator_guidelines=_citations(ca_span),
+        reviewer_guidelines=_citations(reviewer_span),
+        rationale=rationale,
+        provenance=evidence.provenance,
+        confidence=evidence.confidence,
+    )
+
+
+def _citations(span: Span | None) -> list[Citation]:
+    return [Citation(raw=raw) for raw in split_guidelines(span.text)] if span else []
