@@ -82,6 +82,14 @@ def test_labelled_values_across_line_breaks() -> None:
     assert labelled_date(doc, "Decision Date") is None
 
 
+def test_label_must_start_a_word() -> None:
+    doc = Document("Updated: 01/02/2014\nDated: 01/09/2014\n", (0,))
+    found = labelled_date(doc, "Dated")
+    assert found is not None
+    assert found[0] == date(2014, 1, 9)
+    assert labelled_date(Document("Updated: 01/02/2014\n", (0,)), "Dated") is None
+
+
 def test_label_wrapped_around_its_value() -> None:
     doc = Document("Priority:   Standard     Application     01/03/2017\n      Received:\n", (0,))
     found = labelled_date(doc, "Application Received")
@@ -293,6 +301,9 @@ class TestSplitGuidelines:
         ("As such the request is not necessary.", "upheld"),
         ("Therefore, this request for right knee MRI is medically necessary.", "overturned"),
         ("The request is medically necessary and appropriate.", "overturned"),
+        ("Therefore, the request is notmedically necessary.", "upheld"),
+        ("The request isnotmedically necessary and appropriate.", "upheld"),
+        ("The request is medicallynecessary.", "overturned"),
         ("This medical necessity decision should not be interpreted as a recommendation.", None),
         ("The patient has pain rated 7/10.", None),
     ],

@@ -189,8 +189,9 @@ def find_dates(text: str, offset: int = 0) -> list[tuple[date, Span]]:
 
 
 def label_pattern(label: str) -> str:
-    """Regex source for a header label whose words may be split by spaces or line breaks."""
-    return r"\s+".join(re.escape(word) for word in label.split()) + r"\s*:"
+    """Regex source for a header label whose words may be split by spaces or line breaks; the
+    label starts a word ("Dated:" is not found in "Updated:")."""
+    return r"(?<!\w)" + r"\s+".join(re.escape(word) for word in label.split()) + r"\s*:"
 
 
 def labelled_value(
@@ -210,7 +211,12 @@ def labelled_value(
     if match is None and len(words) > 1:
         # Column layouts can print a wrapped label's first word, the value, then the rest.
         interleaved = (
-            re.escape(words[0]) + r"[ ]+(" + value + r")\s+" + label_pattern(" ".join(words[1:]))
+            r"(?<!\w)"
+            + re.escape(words[0])
+            + r"[ ]+("
+            + value
+            + r")\s+"
+            + label_pattern(" ".join(words[1:]))
         )
         match = re.compile(interleaved, re.IGNORECASE).search(doc.text, start, stop)
     if match is None:
@@ -444,6 +450,22 @@ _NECESSARY = re.compile(
 )
 
 
+# Words of a medical-necessity verdict; the text layer sometimes runs them together
+# ("notmedically", "isnot", "medicallynecessary").
+_VERDICT_WORD = (
+    r"(?:is|are|was|were|be|cannot|not|medically|necessary|appropriate|indicated|reasonable|"
+    r"warranted|supported|recommended|certified|established)"
+)
+_JOINED_WORDS = re.compile(rf"\b{_VERDICT_WORD}{{2,}}\b", re.IGNORECASE)
+_VERDICT_WORDS = re.compile(_VERDICT_WORD, re.IGNORECASE)
+
+
+def unjoin_words(text: str) -> str:
+    """Put back the spaces a text layer lost between the words of a verdict
+    ("isnotmedically necessary" -> "is not medically necessary")."""
+    return _JOINED_WORDS.sub(lambda match: " ".join(_VERDICT_WORDS.findall(match.group())), text)
+
+
 def outcome_word(text: str) -> Outcome | None:
     """``"upheld"``/``"overturned"`` for the words Upheld/Overturned (any case), else ``None``."""
     return _OUTCOME_WORDS.get(text.strip().lower())
@@ -455,9 +477,10 @@ def sentence_outcome(sentence: str) -> Outcome | None:
     "not medically necessary", "not medically appropriate", "not indicated as medically
     necessary", "not a medical necessity" -> ``"upheld"``; "is medically necessary",
     "medically necessary and appropriate" -> ``"overturned"``; a sentence that does not speak
-    of medical necessity -> ``None``.
+    of medical necessity -> ``None``. Words run together by the text layer ("notmedically
+    necessary") are read as separate words.
     """
-    text = collapse_ws(sentence)
+    text = unjoin_words(collapse_ws(sentence))
     if _NOT_NECESSARY.search(text):
         return "upheld"
     return "overturned" if _NECESSARY.search(text) else None

@@ -112,7 +112,6 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
-_JOINED_NOT = re.compile(r"\bnot(?=medically\b)", re.I)
 _SAME_AS_CLAIMS_ADMINISTRATOR = re.compile(
     r"guidelines?(?:\(s\))?\s+(?:used|cited|relied\s+upon)\s+by\s+the\s+Claims\s+Administrator"
     r"[^.]{0,40}?\b(?:relevant|appropriate|applicable)\b",
@@ -221,11 +220,6 @@ def _by_number(matches: Iterable[re.Match[str]]) -> dict[int, re.Match[str]]:
     return found
 
 
-def _unjoined(text: str) -> str:
-    """Undo a text layer that lost the space in "notmedically"."""
-    return _JOINED_NOT.sub("not ", text)
-
-
 def _detail_blocks(sections: list[Section]) -> dict[int, _Detail]:
     blocks: dict[int, _Detail] = {}
     current: _Detail | None = None
@@ -270,7 +264,7 @@ def _item(
     rationale_section = fields.get(_RATIONALE)
     rationale = join_lines(rationale_section.body.text) if rationale_section else ""
     evidence.add("rationale", rationale_section.body if rationale_section else None)
-    said = conclusion(_unjoined(rationale))
+    said = conclusion(rationale)
     treatment_span = _treatment_span(decision, detail)
     evidence.add("treatment", treatment_span)
     outcome = _outcome(number, decision, said, evidence, warnings)
@@ -314,7 +308,7 @@ def _outcome(
     warnings: list[ExtractionWarning],
 ) -> Outcome:
     """The outcome the numbered decision states, else the rationale's conclusion."""
-    stated = sentence_outcome(_unjoined(decision.group("decision"))) if decision else None
+    stated = sentence_outcome(decision.group("decision")) if decision else None
     outcome, agrees = checked_outcome(
         number,
         stated,
