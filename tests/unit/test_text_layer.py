@@ -115,6 +115,39 @@ class TestPageFurniture:
         ]
         assert strip_page_furniture(pages) == pages
 
+    def test_running_header_without_a_number_is_dropped(self) -> None:
+        pages = [
+            "MAXIMUS Federal Services\nIMR Final Determination\nfirst body line",
+            "MAXIMUS Federal Services\nIMR Final Determination\nsecond body line",
+            "MAXIMUS Federal Services\nIMR Final Determination\nthird body line",
+        ]
+        assert strip_page_furniture(pages) == [
+            "MAXIMUS Federal Services\nIMR Final Determination\nfirst body line",
+            "second body line",
+            "third body line",
+        ]
+
+    def test_page_of_is_cut_from_a_running_case_number_line(self) -> None:
+        pages = [
+            "Case Number: CM13-0012345\nfirst body line",
+            "second body line\nIMR Case Number CM13-0012345    Page 2 of 2",
+        ]
+        assert strip_page_furniture(pages) == [pages[0], "second body line"]
+
+    def test_lone_case_number_on_a_later_page_is_dropped(self) -> None:
+        pages = [
+            "Case Number: CM19-0001234\nfirst body line",
+            "CM19-0001234\nsecond body line",
+        ]
+        assert strip_page_furniture(pages) == [pages[0], "second body line"]
+
+    def test_footer_repeated_on_every_page_is_dropped(self) -> None:
+        pages = [
+            "header\nfirst body line.\nConfidential Medical Information",
+            "second body line.\nConfidential Medical Information",
+        ]
+        assert strip_page_furniture(pages) == ["header\nfirst body line.", "second body line."]
+
 
 class TestPlainText:
     def test_blank_line_after_every_line_is_undone(self) -> None:

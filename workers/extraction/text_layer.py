@@ -96,44 +96,81 @@ def normalise_text(text: str) -> str:
 
 
 _PAGE_NUMBER = re.compile(r"(?:Page\s+\d+(?:\s+of\s+\d+)?|-\s*\d{1,3}\s*-|\d{1,3})", re.IGNORECASE)
-_PAGE_OF = re.compile(r"Page\s+\d+\s+of\s+\d+", re.IGNORECASE)
+_PAGE_OF = r"(?:Page|Pg\.?)\s*:?\s*\d+\s*(?:of|/)\s*\d+"
+_PAGE_OF_AT_LINE_EDGE = re.compile(rf"^\s*{_PAGE_OF}\b\s*|\s*\b{_PAGE_OF}\s*$", re.IGNORECASE)
+_CASE_NUMBER_LINE = re.compile(
+    r"(?:(?:IMR\s+)?Case\s+(?:Number|No\.?|#)\s*:?\s*)?(CM\d{2}-\d{5,8})", re.IGNORECASE
+)
 _DIGITS = re.compile(r"\d+")
 _FURNITURE_MAX_CHARS = 80
+# How many lines deep a running header or footer may be stacked at one page edge.
+_FURNITURE_DEPTH = 3
 
 
 def strip_page_furniture(pages: Sequence[str]) -> list[str]:
     """Drop running headers and footers from normalised pages.
 
-    A "Page 2 of 3" line is furniture wherever it is. A first or last line of a page is
-    furniture when it is a bare page number ("- 2 -", "2"), or when the same short line holding
-    a number (compared with digits ignored, e.g. a case number or form code) that does not end
-    a sentence opens, or closes, every page but possibly one. Letters repeat whole rationales,
-    so other repeated lines are kept. The opening line of the first page is the letter's own
-    header and always kept.
+    "Page 2 of 3" is removed wherever it starts or ends a line. Up to three lines at the top
+    and at the bottom of a page are furniture when they are a bare page number ("- 2 -", "2");
+    or the same short line (compared with digits ignored) that does not end a sentence and
+    either holds a number (a case number, a form code) or starts with a capital letter and
+    has two words or more, found at that edge on every page but possibly one; or the letter's
+    case number alone when an earlier page states it. Letters repeat whole rationales, so
+    other repeated lines are kept. The top of the first page is the letter's own header and
+    always kept.
     """
-    lines = [
-        [line for line in page.split("\n") if not _PAGE_OF.fullmatch(line.strip())]
-        for page in pages
-    ]
+    lines = [_without_page_of(page) for page in pages]
     for edge in (0, -1) if len(pages) > 1 else ():
-        counts = Counter(_edge_key(page_lines, edge) for page_lines in lines)
-        repeated = {
-            key
-            for key, count in counts.items()
-            if count >= max(2, len(pages) - 1) and _may_be_furniture(key)
-        }
-        for number, page_lines in enumerate(lines):
-            index = _edge_index(page_lines, edge)
-            if index is None or (edge == 0 and number == 0):
-                continue
-            line = page_lines[index].strip()
-            if _PAGE_NUMBER.fullmatch(line) or _edge_key(page_lines, edge) in repeated:
-                del page_lines[index]
+        for _ in range(_FURNITURE_DEPTH):
+            if not _strip_edge(lines, edge):
+                break
     return ["\n".join(page_lines) for page_lines in lines]
 
 
+def _without_page_of(page: str) -> list[str]:
+    kept: list[str] = []
+    for line in page.split("\n"):
+        without = _PAGE_OF_AT_LINE_EDGE.sub("", line)
+        if without.strip() or not line.strip():
+            kept.append(without)
+    return kept
+
+
+def _strip_edge(lines: list[list[str]], edge: int) -> bool:
+    """Remove one furniture line at ``edge`` (0 top, -1 bottom) of every page that has one."""
+    counts = Counter(_edge_key(page_lines, edge) for page_lines in lines)
+    repeated = {
+        key
+        for key, count in counts.items()
+        if count >= max(2, len(lines) - 1) and _may_be_furniture(key)
+    }
+    removed = False
+    for number, page_lines in enumerate(lines):
+        index = _edge_index(page_lines, edge)
+        if index is None or (edge == 0 and number == 0):
+            continue
+        line = page_lines[index].strip()
+        if (
+            _PAGE_NUMBER.fullmatch(line)
+            or _edge_key(page_lines, edge) in repeated
+            or _is_running_case_number(line, lines[:number])
+        ):
+            del page_lines[index]
+            removed = True
+    return removed
+
+
 def _may_be_furniture(key: str) -> bool:
-    return "#" in key and len(key) <= _FURNITURE_MAX_CHARS and not key.endswith((".", "?", "!"))
+    if len(key) > _FURNITURE_MAX_CHARS or key.endswith((".", "?", "!", ",", ";", ":")):
+        return False
+    return "#" in key or (key[:1].isupper() and len(key.split()) > 1)
+
+
+def _is_running_case_number(line: str, earlier_pages: list[list[str]]) -> bool:
+    case = _CASE_NUMBER_LINE.fullmatch(line)
+    return case is not None and any(
+        case.group(1) in earlier for page_lines in earlier_pages for earlier in page_lines
+    )
 
 
 def _edge_index(lines: list[str], edge: int) -> int | None:
