@@ -272,6 +272,49 @@ class TestItems:
         assert first.rationale.endswith("is not medically necessary")
         assert second.treatment == "Lidoderm patch, #1 box with 1 refill, DOS: 11/11/2016"
 
+    def test_short_last_rationale_line_without_full_stop_ends_the_rationale(self) -> None:
+        rationale = (
+            "Decision rationale: Red flags are absent and the criteria of the guideline for the\n"
+            "requested imaging are not met on this record, so the request is\ndenied"
+        )
+        record = _letter(
+            _body(
+                "MRI of the lumbar spine: Upheld",
+                CA_MTUS,
+                MAXIMUS_ODG,
+                rationale,
+                "Lidoderm patch 5% #30: Upheld",
+                CA_MTUS,
+                MAXIMUS_ODG,
+                NOT_NECESSARY,
+            )
+        )
+        first, second = record.items
+        assert first.rationale.endswith("so the request is denied")
+        assert second.treatment == "Lidoderm patch 5% #30"
+
+    def test_rationale_ending_in_an_unpunctuated_verdict_ends_the_rationale(self) -> None:
+        rationale = (
+            "Decision rationale: Red flags are absent and the criteria of the guideline for the\n"
+            "requested imaging are not met, therefore the request for the MRI is not supported"
+        )
+        record = _letter(
+            _body(
+                "MRI of the lumbar spine: Upheld",
+                CA_MTUS,
+                MAXIMUS_ODG,
+                rationale,
+                "Lidoderm patch 5% #30: Upheld",
+                CA_MTUS,
+                MAXIMUS_ODG,
+                NOT_NECESSARY,
+            )
+        )
+        assert [item.treatment for item in record.items] == [
+            "MRI of the lumbar spine",
+            "Lidoderm patch 5% #30",
+        ]
+
     def test_item_without_claims_administrator_field(self) -> None:
         record = _letter(
             _body(

@@ -36,9 +36,15 @@ _OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE
 _BARE_OUTCOME_AT_END = re.compile(r"\s(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
 _ORIGINAL_REQUEST = re.compile(r"\b(?:was|were)\s+the\s+original\s+request\b", re.IGNORECASE)
 _REMAINING = re.compile(r"remaining\s+IMR\s+eligible\s+portion", re.IGNORECASE)
-_ENDS_IN_NECESSITY = re.compile(
-    r"\b(?:necessary|appropriate|indicated|warranted|reasonable|necessity)\W*\Z", re.IGNORECASE
+_ENDS_IN_VERDICT = re.compile(
+    r"\b(?:necessary|appropriate|indicated|warranted|reasonable|necessity|supported|recommended|"
+    r"certified|established)\W*\Z",
+    re.IGNORECASE,
 )
+# A line shorter than this share of the longest line nearby ends its paragraph, when lines
+# that long (in characters) show the text is wrapped at a fixed width.
+_SHORT_LINE = 0.6
+_MIN_FULL_LINE = 50
 _SENTENCE_TERMINATED = re.compile(r"[.!?][\"')\]]*\s*\Z")
 # An all-capitals heading line after the last rationale starts closing matter, not rationale.
 _TRAILER_HEADING = re.compile(
@@ -150,9 +156,9 @@ def _heading(
     """Locate the item heading that ends just before ``region_end``.
 
     The heading's last line holds the outcome word (or is followed by it on its own line).
-    Earlier lines belong to the heading until a blank line or a line that ends a sentence
-    (the previous rationale), except that a partial-certification heading is followed back to
-    its "... was the original request" sentence.
+    Earlier lines belong to the heading until a line that ends a paragraph (the previous
+    rationale; see :func:`_ends_paragraph`), except that a partial-certification heading is
+    followed back to its "... was the original request" sentence.
     """
     text = doc.text
     outcome = _OUTCOME_AT_END.search(text, region_start, region_end)
@@ -162,6 +168,7 @@ def _heading(
     while heading_end > region_start and text[heading_end - 1].isspace():
         heading_end -= 1
     lines = _lines_before(text, region_start, heading_end)
+    width = max((end - start for start, end in lines), default=0)
     heading_start = lines[0][0] if lines else heading_end
     for index, (line_start, _) in enumerate(lines[:-1]):
         heading_start = line_start
@@ -170,7 +177,7 @@ def _heading(
             candidate
         )
         before = lines[index + 1 : index + 3]
-        if not partial_incomplete and _ends_paragraph(text, before):
+        if not partial_incomplete and _ends_paragraph(text, before, width):
             break
     else:
         heading_start = lines[-1][0] if lines else heading_end
@@ -179,18 +186,22 @@ def _heading(
     return Span(text[heading_start:heading_end], heading_start, heading_end), outcome
 
 
-def _ends_paragraph(text: str, before: list[tuple[int, int]]) -> bool:
+def _ends_paragraph(text: str, before: list[tuple[int, int]], width: int) -> bool:
     """Whether the lines ``before`` a candidate heading line (nearest first) end a paragraph:
-    the nearest is blank or ends a sentence, or the two together end in a necessity conclusion
-    (a rationale whose full stop is missing)."""
-    nearest = text[before[0][0] : before[0][1]].strip()
+    the nearest is blank, ends a sentence or is much shorter than the full lines around it
+    (``width`` characters), or the two together end in a verdict (a rationale whose full stop
+    is missing)."""
+    start, end = before[0]
+    nearest = text[start:end].strip()
     if not nearest or _SENTENCE_TERMINATED.search(nearest):
         return True
-    tail = text[before[-1][0] : before[0][1]]
+    if width >= _MIN_FULL_LINE and end - start < width * _SHORT_LINE:
+        return True
+    tail = text[before[-1][0] : end]
     sentences = sentence_spans(tail)
     return (
         bool(sentences)
-        and _ENDS_IN_NECESSITY.search(tail) is not None
+        and _ENDS_IN_VERDICT.search(tail) is not None
         and sentence_outcome(sentences[-1].text) is not None
     )
 
