@@ -389,6 +389,39 @@ class TestVariants:
         assert record.reviewer.specialty == "Occupational Medicine"
         assert record.reviewer.license_states == ["California", "Nevada"]
 
+    @pytest.mark.parametrize(
+        ("prose", "specialty", "states"),
+        [
+            (
+                "The expert reviewer is Board Certified in Orthopedic Surgery, has a subspecialty "
+                "in Sports\nMedicine and is licensed to practice in California and Texas.",
+                "Orthopedic Surgery, Sports Medicine",
+                ["California", "Texas"],
+            ),
+            (
+                "The expert reviewer is Board Certified in Internal Medicine. He/she is licensed "
+                "to practice\nin California, Arizona and Nevada.",
+                "Internal Medicine",
+                ["California", "Arizona", "Nevada"],
+            ),
+            (
+                "The expert reviewer is certified by the American Board of Psychiatry and Neurology "
+                "in\nPsychiatry and is licensed to practice medicine in the state of Oregon.",
+                "Psychiatry",
+                ["Oregon"],
+            ),
+        ],
+    )
+    def test_a2014_reviewer_prose_forms(
+        self, prose: str, specialty: str, states: list[str]
+    ) -> None:
+        body = _body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)
+        header = "Case Number: CM14-0001234 Date Assigned: 03/04/2014\n"
+        how_made = "HOW THE IMR FINAL DETERMINATION WAS MADE\n" + prose + "\n"
+        record = _letter(header + how_made + body[body.index("CLINICAL CASE SUMMARY") :])
+        assert record.layout == "A-2014"
+        assert (record.reviewer.specialty, record.reviewer.license_states) == (specialty, states)
+
     @pytest.mark.skipif(not SEED.exists(), reason=f"seed letter not found at {SEED}")
     def test_seed_letter_body_without_header(self) -> None:
         record = extract(SEED.read_bytes())
