@@ -34,6 +34,9 @@ from workers.extraction.fields import (
     [
         ("01/09/2017", date(2017, 1, 9)),
         ("1/9/17", date(2017, 1, 9)),
+        ("1/2/2010", date(2010, 1, 2)),
+        ("5/6/45", date(1945, 5, 6)),
+        ("12/3/98", date(1998, 12, 3)),
         ("01/03/ 2017", date(2017, 1, 3)),
         ("10-11-16", date(2016, 10, 11)),
         ("10/11-16", None),
@@ -80,6 +83,15 @@ def test_labelled_values_across_line_breaks() -> None:
     assert specialty is not None
     assert specialty.text == "Family Practice"
     assert labelled_date(doc, "Decision Date") is None
+
+
+def test_label_alone_on_its_line_without_colon() -> None:
+    doc = Document("Case Number\nCM15-0012345\nDate of Injury\n1/2/2010\nUR Denial Date\n", (0,))
+    found = labelled_date(doc, "Date of Injury")
+    assert found is not None
+    assert found[0] == date(2010, 1, 2)
+    assert labelled_date(doc, "UR Denial Date") is None
+    assert labelled_date(Document("the date of injury\n1/2/2010", (0,)), "Date of Injury") is None
 
 
 def test_label_must_start_a_word() -> None:

@@ -405,8 +405,9 @@ class TestVariants:
                 ["California", "Arizona", "Nevada"],
             ),
             (
-                "The expert reviewer is certified by the American Board of Psychiatry and Neurology "
-                "in\nPsychiatry and is licensed to practice medicine in the state of Oregon.",
+                "The expert reviewer is certified by the American Board of Psychiatry and "
+                "Neurology in\nPsychiatry and is licensed to practice medicine in the state of "
+                "Oregon.",
                 "Psychiatry",
                 ["Oregon"],
             ),
@@ -421,6 +422,22 @@ class TestVariants:
         record = _letter(header + how_made + body[body.index("CLINICAL CASE SUMMARY") :])
         assert record.layout == "A-2014"
         assert (record.reviewer.specialty, record.reviewer.license_states) == (specialty, states)
+
+    def test_a2014_header_table_printed_one_cell_per_line(self) -> None:
+        header = (
+            "Dated: 04/30/2015\nIMR Case Number:\nCM15-0012345\nDate of Injury\n1/2/2010\n"
+            "Date Assigned\n4/1/2015\nUR Denial Date:\n3/2/15\nPriority:\nStandard\n"
+            "HOW THE IMR FINAL DETERMINATION WAS MADE\nThe expert reviewer is Board Certified "
+            "in Anesthesiology and is licensed to practice in California.\n"
+        )
+        body = _body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)
+        record = _letter(header + body[body.index("CLINICAL CASE SUMMARY") :])
+        assert record.layout == "A-2014"
+        assert (record.case_number, record.priority) == ("CM15-0012345", "Standard")
+        assert record.date_of_injury == date(2010, 1, 2)
+        assert record.date_assigned == date(2015, 4, 1)
+        assert record.ur_denial_date == date(2015, 3, 2)
+        assert record.decision_date == date(2015, 4, 30)
 
     @pytest.mark.skipif(not SEED.exists(), reason=f"seed letter not found at {SEED}")
     def test_seed_letter_body_without_header(self) -> None:

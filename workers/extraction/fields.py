@@ -143,13 +143,12 @@ DATE_PATTERN = rf"(?:{_NUMERIC_DATE}|{_MONTH_FIRST}|{_DAY_FIRST})"
 _DATE = re.compile(rf"(?<![\w/-]){DATE_PATTERN}", re.IGNORECASE)
 _NUMERIC_PARTS = re.compile(r"(\d{1,2})\s*([/-])\s*(\d{1,2})\s*\2\s*(\d{2}|\d{4})")
 _WORD_PARTS = re.compile(r"[a-z]+|\d+", re.IGNORECASE)
-# Two-digit years up to this value are 20xx, above it 19xx.
-_TWO_DIGIT_PIVOT = 50
 
 
 def parse_date(text: str) -> date | None:
     """Parse one date: ``MM/DD/YYYY``, ``M/D/YY``, ``MM/DD/ YYYY``, ``M-D-YY``, ``July 13, 2009``,
     ``Jan. 9 2014`` or ``13 July 2009``. Returns ``None`` for anything else or impossible dates.
+    A two-digit year is in this century unless that would put it after the current year.
     """
     text = text.strip()
     numeric = _NUMERIC_PARTS.fullmatch(text)
@@ -157,7 +156,8 @@ def parse_date(text: str) -> date | None:
         if numeric:
             month, day, year = (int(numeric.group(n)) for n in (1, 3, 4))
             if len(numeric.group(4)) == 2:
-                year += 2000 if year <= _TWO_DIGIT_PIVOT else 1900
+                # A letter speaks of the past: a two-digit year is the latest one not ahead.
+                year += 2000 if year <= date.today().year % 100 else 1900
             return date(year, month, day)
         parts = [p.lower() for p in _WORD_PARTS.findall(text) if p.lower() not in _ORDINALS]
         if len(parts) != 3:
@@ -200,8 +200,9 @@ def labelled_value(
     """Find ``label:`` followed (across spaces or line breaks) by text matching ``value``.
 
     A two-word label wrapped around its value ("Application  01/03/2017" / "Received:") is
-    found too. ``value`` is a regex source; the returned span covers only the value. The search
-    is limited to ``doc.text[start:end]`` and is case-insensitive.
+    found too, and so is a label alone on its line without a colon, with the value on the next
+    line. ``value`` is a regex source; the returned span covers only the value. The search is
+    limited to ``doc.text[start:end]`` and is case-insensitive.
     """
     stop = len(doc.text) if end is None else end
     match = re.compile(label_pattern(label) + r"\s*(" + value + r")", re.IGNORECASE).search(
@@ -219,6 +220,11 @@ def labelled_value(
             + label_pattern(" ".join(words[1:]))
         )
         match = re.compile(interleaved, re.IGNORECASE).search(doc.text, start, stop)
+    if match is None:
+        # A table printed one cell per line may drop the colon: the label alone on its line.
+        alone = r"(?:^|(?<=[\n\f]))[ ]*" + label_pattern(label).removesuffix(r"\s*:")
+        alone += r"[ ]*\n[ ]*(" + value + r")"
+        match = re.compile(alone, re.IGNORECASE | re.MULTILINE).search(doc.text, start, stop)
     if match is None:
         return None
     return Span(match.group(1), match.start(1), match.end(1))
