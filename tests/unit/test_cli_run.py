@@ -181,14 +181,18 @@ def test_watch_picks_up_new_files_until_terminated(tmp_path: Path) -> None:
         env=ENV,
     )
     try:
-        (drop / EXAMPLE_NAMES[0]).write_bytes(EXAMPLES.joinpath(EXAMPLE_NAMES[0]).read_bytes())
-        deadline = time.monotonic() + 60
+        # Dropped whole (hidden files are not read), as a finished copy would arrive.
+        staged = drop / f".{EXAMPLE_NAMES[0]}"
+        staged.write_bytes(EXAMPLES.joinpath(EXAMPLE_NAMES[0]).read_bytes())
+        staged.replace(drop / EXAMPLE_NAMES[0])
+        deadline = time.monotonic() + 120
         while process.poll() is None and time.monotonic() < deadline:
-            if out.exists() and out.stat().st_size:
+            if out.exists() and out.read_text().endswith("\n"):
                 break
             time.sleep(0.1)
+        assert process.poll() is None, process.communicate()[1][-2000:]
         process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = process.communicate(timeout=120)
     finally:
         process.kill()
     assert process.returncode == 0, stderr[-2000:]
