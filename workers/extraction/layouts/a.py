@@ -12,26 +12,24 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from schemas.letter import ExtractionWarning, Layout, LetterRecord, Patient
+from schemas.letter import ExtractionWarning, Layout, LetterRecord
 from workers.extraction.document import Document
 from workers.extraction.errors import UnknownLayoutError
 from workers.extraction.fields import (
     Evidence,
     Span,
-    age_and_sex,
     find_dates,
-    injury_date_in,
     sentence_spans,
 )
 from workers.extraction.layouts.crosscheck import date_mismatch
 from workers.extraction.layouts.header import read_header
 from workers.extraction.layouts.items import CA_FIELD, RATIONALE_FIELD, REVIEWER_FIELD, read_items
 from workers.extraction.layouts.reviewer import read_reviewer, states_credentials_in_prose
+from workers.extraction.layouts.summary import read_patient
 
 _HOW_MADE = re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")
 _SUMMARY = re.compile(r"CLINICAL\s+CASE\s+SUMMARY")
 _ISSUES = re.compile(r"IMR\s+ISSUES?,?\s+DECISIONS?,?\s+AND\s+RATIONALES?")
-_SUMMARY_INTRO = re.compile(r"\s*[^:]{0,250}\bsummary\b[^:]{0,200}:", re.IGNORECASE)
 _UR_CONTEXT = re.compile(
     r"utilization\s+review|\bUR\b|prior\s+(?:review|determination|denial)|non-?certif|denied",
     re.IGNORECASE,
@@ -78,20 +76,7 @@ class LayoutAParser:
         evidence = Evidence(doc)
         warnings: list[ExtractionWarning] = []
         header = read_header(doc, evidence, end=sections.header_end)
-        patient, opening = _read_summary(doc, sections, evidence)
-        injury = injury_date_in(opening) if opening else None
-        header_injury = header["date_of_injury"]
-        if injury is not None and header_injury is None:
-            header["date_of_injury"] = injury[0]
-            evidence.add("date_of_injury", injury[1], 0.8)
-        elif (
-            injury is not None
-            and opening is not None
-            and header_injury is not None
-            # A cumulative-trauma period gives several dates; any of them may be the header's.
-            and header_injury not in {value for value, _ in find_dates(opening.text)}
-        ):
-            warnings.append(_mismatch("date_of_injury", "Date of Injury", header_injury, injury[0]))
+        patient = read_patient(_summary_span(doc, sections), evidence, header, warnings)
         ur_dates = _narrative_ur_dates(doc, sections)
         header_ur = header["ur_denial_date"]
         if header_ur is not None and ur_dates and header_ur not in ur_dates:
@@ -152,36 +137,7 @@ def _summary_span(doc: Document, sections: _Sections) -> Span | None:
     if sections.summary is None:
         return None
     start, end = sections.summary.end(), sections.issues.start()
-    intro = _SUMMARY_INTRO.match(doc.text, start, end)
-    if intro is not None:
-        start = intro.end()
     return Span(doc.text[start:end], start, end)
-
-
-def _read_summary(
-    doc: Document, sections: _Sections, evidence: Evidence
-) -> tuple[Patient, Span | None]:
-    """The patient from the case summary's opening, and that opening (its first two sentences),
-    which also states the date of injury."""
-    summary = _summary_span(doc, sections)
-    if summary is None:
-        return Patient(), None
-    sentences = sentence_spans(summary.text, summary.start)[:2]
-    if not sentences:
-        return Patient(), None
-    found = age_and_sex(sentences[0])
-    confidence = 1.0
-    if found is None and len(sentences) > 1:
-        found, confidence = age_and_sex(sentences[1]), 0.7
-    patient = Patient()
-    if found is not None:
-        patient = Patient(age=found.age, sex=found.sex)
-        evidence.add("patient.age", found.span, confidence)
-        evidence.add("patient.sex", found.span, confidence)
-    opening = Span(
-        doc.text[sentences[0].start : sentences[-1].end], sentences[0].start, sentences[-1].end
-    )
-    return patient, opening
 
 
 def _narrative_ur_dates(doc: Document, sections: _Sections) -> list[date]:

@@ -25,8 +25,8 @@ from workers.extraction.layouts.sections import (
     find_sections,
     first_section,
     heading_pattern,
-    read_patient,
 )
+from workers.extraction.layouts.summary import read_patient
 
 _OPENING = re.compile(
     r"\AMAXIMUS\s+FEDERAL\s+SERVICES,?\s+INC\.?\s+Independent\s+Medical\s+Review\b", re.I
@@ -68,7 +68,7 @@ class LayoutBParser:
         warnings: list[ExtractionWarning] = []
         header = read_header(doc, evidence, end=header_end)
         summary = first_section(sections, _SUMMARY)
-        patient = read_patient(summary.body if summary else None, evidence, header)
+        patient = read_patient(summary.body if summary else None, evidence, header, warnings)
         items = _without_item_numbers(read_items(doc, decisions.heading.end, warnings))
         if not items:
             raise UnknownLayoutError("no decision items found")

@@ -35,9 +35,9 @@ from workers.extraction.layouts.sections import (
     first_section,
     heading_pattern,
     prose_citations,
-    read_patient,
     subspan,
 )
+from workers.extraction.layouts.summary import read_patient
 
 _TITLE = re.compile(r"MEDICAL\s+PROFESSIONAL\s+REVIEW")
 _ISSUE = "issue"
@@ -90,7 +90,7 @@ class LayoutCParser:
         warnings: list[ExtractionWarning] = []
         header = read_header(doc, evidence, end=header_end)
         summary = first_section(sections, _SUMMARY)
-        patient = read_patient(summary.body if summary else None, evidence, header)
+        patient = read_patient(summary.body if summary else None, evidence, header, warnings)
         qualifications = first_section(sections, _QUALIFICATIONS)
         return LetterRecord(
             layout="C",

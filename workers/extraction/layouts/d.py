@@ -39,9 +39,9 @@ from workers.extraction.layouts.sections import (
     first_section,
     heading_pattern,
     prose_citations,
-    read_patient,
     subspan,
 )
+from workers.extraction.layouts.summary import read_patient
 
 _NOTICE = re.compile(r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination", re.I)
 _DETERMINED = re.compile(
@@ -143,7 +143,7 @@ class LayoutDParser:
         header = read_header(doc, evidence, end=header_end)
         for name, label, narrative in _NARRATIVE_DATES:
             header[name] = _narrative_date(doc, name, label, narrative, header, evidence, warnings)
-        patient = read_patient(summary.body if summary else None, evidence, header)
+        patient = read_patient(summary.body if summary else None, evidence, header, warnings)
         qualifications = first_section(sections, _QUALIFICATIONS)
         items = _items(doc, decisions, _detail_blocks(sections), warnings)
         return LetterRecord(

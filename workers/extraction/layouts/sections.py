@@ -1,7 +1,7 @@
 """Section reading shared by the B, C and D layout parsers.
 
 Those layouts are read by their section headings: :func:`find_sections` cuts a document into
-named sections; the other helpers read the case summary and guideline fields stated in prose.
+named sections; :func:`prose_citations` reads guideline fields stated in prose.
 """
 
 from __future__ import annotations
@@ -10,20 +10,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from schemas.letter import Patient
 from workers.extraction.document import Document
 from workers.extraction.fields import (
-    Evidence,
     Span,
-    age_and_sex,
-    injury_date_in,
     join_lines,
     label_pattern,
     sentence_spans,
     split_guidelines,
     trimmed,
 )
-from workers.extraction.layouts.header import Header
 
 LINE_START = r"(?:^|(?<=\f))[ \t]*"
 """Regex source for the start of a line, including the first line of a page (compile with M)."""
@@ -74,34 +69,6 @@ def first_section(sections: Sequence[Section], name: str) -> Section | None:
 def subspan(span: Span, start: int, end: int) -> Span:
     """The part ``[start, end)`` of ``span.text`` as a span of the document."""
     return Span(span.text[start:end], span.start + start, span.start + end)
-
-
-# --------------------------------------------------------------------------------------------
-# Case summary
-
-
-def read_patient(summary: Span | None, evidence: Evidence, header: Header) -> Patient:
-    """Age and sex from the first summary sentence that states them.
-
-    A sentence after the second one gets a lower confidence: it may speak of someone else. When
-    ``header`` has no ``date_of_injury``, the injury date that sentence states fills it.
-    """
-    if summary is None:
-        return Patient()
-    sentences = sentence_spans(summary.text, summary.start)
-    for index, sentence in enumerate(sentences[:4]):
-        found = age_and_sex(sentence)
-        if found is None:
-            continue
-        confidence = 1.0 if index < 2 else 0.7
-        evidence.add("patient.age", found.span, confidence)
-        evidence.add("patient.sex", found.span, confidence)
-        injury = injury_date_in(sentence)
-        if header["date_of_injury"] is None and injury is not None:
-            header["date_of_injury"] = injury[0]
-            evidence.add("date_of_injury", injury[1], 0.8)
-        return Patient(age=found.age, sex=found.sex)
-    return Patient()
 
 
 # --------------------------------------------------------------------------------------------
