@@ -12,20 +12,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from schemas.letter import ExtractionWarning, Layout, LetterRecord
+from schemas.letter import Layout, LetterRecord
 from workers.extraction.document import Document
 from workers.extraction.errors import UnknownLayoutError
 from workers.extraction.fields import (
-    Evidence,
     Span,
     find_dates,
     sentence_spans,
 )
 from workers.extraction.layouts.crosscheck import date_mismatch
-from workers.extraction.layouts.header import read_header
+from workers.extraction.layouts.front_matter import read_front_matter
 from workers.extraction.layouts.items import CA_FIELD, RATIONALE_FIELD, REVIEWER_FIELD, read_items
-from workers.extraction.layouts.reviewer import read_reviewer, states_credentials_in_prose
-from workers.extraction.layouts.summary import read_patient
+from workers.extraction.layouts.reviewer import states_credentials_in_prose
 
 _HOW_MADE = re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")
 _SUMMARY = re.compile(r"CLINICAL\s+CASE\s+SUMMARY")
@@ -73,28 +71,29 @@ class LayoutAParser:
         sections = _sections(doc)
         if sections is None:
             raise UnknownLayoutError("no 'IMR ISSUES, DECISIONS AND RATIONALES' section")
-        evidence = Evidence(doc)
-        warnings: list[ExtractionWarning] = []
-        header = read_header(doc, evidence, end=sections.header_end)
-        patient = read_patient(_summary_span(doc, sections), evidence, header, warnings)
+        front = read_front_matter(
+            doc,
+            header_end=sections.header_end,
+            summary=_summary_span(doc, sections),
+            reviewer_block=_reviewer_block(doc, sections),
+        )
         ur_dates = _narrative_ur_dates(doc, sections)
-        header_ur = header["ur_denial_date"]
+        header_ur = front.header["ur_denial_date"]
         if header_ur is not None and ur_dates and header_ur not in ur_dates:
-            warnings.append(_mismatch("ur_denial_date", "UR Denial Date", header_ur, ur_dates[0]))
-        items = read_items(doc, sections.issues.end(), warnings)
+            front.warnings.append(
+                date_mismatch(
+                    "ur_denial_date",
+                    "UR Denial Date",
+                    header_ur,
+                    ur_dates[0],
+                    narrative_source="case summary",
+                    kept="header",
+                )
+            )
+        items = read_items(doc, sections.issues.end(), front.warnings)
         if not items:
             raise UnknownLayoutError("no decision items found")
-        return LetterRecord(
-            layout=self._layout,
-            pages=doc.pages,
-            patient=patient,
-            reviewer=read_reviewer(doc, _reviewer_block(doc, sections), evidence),
-            items=items,
-            provenance=evidence.provenance,
-            confidence=evidence.confidence,
-            warnings=warnings,
-            **header,
-        )
+        return front.record(self._layout, items)
 
 
 def _variant(doc: Document) -> Layout:
@@ -118,12 +117,6 @@ def _sections(doc: Document) -> _Sections | None:
     summary = _SUMMARY.search(text, 0, issues.start())
     header_end = how.start() if how else (summary.start() if summary else issues.start())
     return _Sections(header_end, how, summary, issues)
-
-
-def _mismatch(field: str, label: str, header: date, narrative: date) -> ExtractionWarning:
-    return date_mismatch(
-        field, label, header, narrative, narrative_source="case summary", kept="header"
-    )
 
 
 def _reviewer_block(doc: Document, sections: _Sections) -> Span:

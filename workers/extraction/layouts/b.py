@@ -14,19 +14,17 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from schemas.letter import ExtractionWarning, Item, Layout, LetterRecord
+from schemas.letter import Item, Layout, LetterRecord
 from workers.extraction.document import Document
 from workers.extraction.errors import UnknownLayoutError
-from workers.extraction.fields import Evidence
-from workers.extraction.layouts.header import read_header
+from workers.extraction.layouts.front_matter import read_front_matter
 from workers.extraction.layouts.items import CA_FIELD, RATIONALE_FIELD, read_items
-from workers.extraction.layouts.reviewer import read_reviewer
 from workers.extraction.layouts.sections import (
     find_sections,
+    first_body,
     first_section,
     heading_pattern,
 )
-from workers.extraction.layouts.summary import read_patient
 
 _OPENING = re.compile(
     r"\AMAXIMUS\s+FEDERAL\s+SERVICES,?\s+INC\.?\s+Independent\s+Medical\s+Review\b", re.I
@@ -63,27 +61,16 @@ class LayoutBParser:
         decisions = first_section(sections, _DECISIONS)
         if decisions is None:
             raise UnknownLayoutError("no 'IMR DECISION(S) AND RATIONALE(S)' section")
-        header_end = sections[0].heading.start
-        evidence = Evidence(doc)
-        warnings: list[ExtractionWarning] = []
-        header = read_header(doc, evidence, end=header_end)
-        summary = first_section(sections, _SUMMARY)
-        patient = read_patient(summary.body if summary else None, evidence, header, warnings)
-        items = _without_item_numbers(read_items(doc, decisions.heading.end, warnings))
+        front = read_front_matter(
+            doc,
+            header_end=sections[0].heading.start,
+            summary=first_body(sections, _SUMMARY),
+            reviewer_block=first_body(sections, _HOW_MADE),
+        )
+        items = _without_item_numbers(read_items(doc, decisions.heading.end, front.warnings))
         if not items:
             raise UnknownLayoutError("no decision items found")
-        how_made = first_section(sections, _HOW_MADE)
-        return LetterRecord(
-            layout="B",
-            pages=doc.pages,
-            patient=patient,
-            reviewer=read_reviewer(doc, how_made.body if how_made else None, evidence),
-            items=items,
-            provenance=evidence.provenance,
-            confidence=evidence.confidence,
-            warnings=warnings,
-            **header,
-        )
+        return front.record("B", items)
 
 
 _ITEM_NUMBER = re.compile(r"(\d{1,2})[.)]\s+")

@@ -26,18 +26,16 @@ from workers.extraction.fields import (
     sentence_outcome,
 )
 from workers.extraction.layouts.crosscheck import checked_outcome
-from workers.extraction.layouts.header import read_header
-from workers.extraction.layouts.reviewer import read_reviewer
+from workers.extraction.layouts.front_matter import read_front_matter
 from workers.extraction.layouts.sections import (
     LINE_START,
     Section,
     find_sections,
-    first_section,
+    first_body,
     heading_pattern,
     prose_citations,
     subspan,
 )
-from workers.extraction.layouts.summary import read_patient
 
 _TITLE = re.compile(r"MEDICAL\s+PROFESSIONAL\s+REVIEW")
 _ISSUE = "issue"
@@ -85,24 +83,13 @@ class LayoutCParser:
         sections = find_sections(doc, _HEADINGS)
         if not sections:
             raise UnknownLayoutError("no medical professional review sections")
-        header_end = sections[0].heading.start
-        evidence = Evidence(doc)
-        warnings: list[ExtractionWarning] = []
-        header = read_header(doc, evidence, end=header_end)
-        summary = first_section(sections, _SUMMARY)
-        patient = read_patient(summary.body if summary else None, evidence, header, warnings)
-        qualifications = first_section(sections, _QUALIFICATIONS)
-        return LetterRecord(
-            layout="C",
-            pages=doc.pages,
-            patient=patient,
-            reviewer=read_reviewer(doc, qualifications.body if qualifications else None, evidence),
-            items=_items(doc, sections, warnings),
-            provenance=evidence.provenance,
-            confidence=evidence.confidence,
-            warnings=warnings,
-            **header,
+        front = read_front_matter(
+            doc,
+            header_end=sections[0].heading.start,
+            summary=first_body(sections, _SUMMARY),
+            reviewer_block=first_body(sections, _QUALIFICATIONS),
         )
+        return front.record("C", _items(doc, sections, front.warnings))
 
 
 def _issues(sections: list[Section]) -> list[Span]:

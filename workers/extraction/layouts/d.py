@@ -30,18 +30,16 @@ from workers.extraction.fields import (
     sentence_outcome,
 )
 from workers.extraction.layouts.crosscheck import checked_outcome, date_mismatch
-from workers.extraction.layouts.header import Header, read_header
-from workers.extraction.layouts.reviewer import read_reviewer
+from workers.extraction.layouts.front_matter import FrontMatter, read_front_matter
 from workers.extraction.layouts.sections import (
     LINE_START,
     Section,
     find_sections,
-    first_section,
+    first_body,
     heading_pattern,
     prose_citations,
     subspan,
 )
-from workers.extraction.layouts.summary import read_patient
 
 _NOTICE = re.compile(r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination", re.I)
 _DETERMINED = re.compile(
@@ -135,28 +133,17 @@ class LayoutDParser:
     def parse(self, doc: Document) -> LetterRecord:
         sections = find_sections(doc, _HEADINGS)
         decisions = _by_number(_DETERMINED.finditer(doc.text))
-        first_body = [s.heading.start for s in sections if s.name in (_DECISION_SECTION, _ITEM)]
-        header_end = min([m.start() for m in decisions.values()] + first_body + [len(doc.text)])
-        evidence = Evidence(doc)
-        warnings: list[ExtractionWarning] = []
-        summary = first_section(sections, _SUMMARY) or first_section(sections, _REVIEWER_SUMMARY)
-        header = read_header(doc, evidence, end=header_end)
-        for name, label, narrative in _NARRATIVE_DATES:
-            header[name] = _narrative_date(doc, name, label, narrative, header, evidence, warnings)
-        patient = read_patient(summary.body if summary else None, evidence, header, warnings)
-        qualifications = first_section(sections, _QUALIFICATIONS)
-        items = _items(doc, decisions, _detail_blocks(sections), warnings)
-        return LetterRecord(
-            layout="D",
-            pages=doc.pages,
-            patient=patient,
-            reviewer=read_reviewer(doc, qualifications.body if qualifications else None, evidence),
-            items=items,
-            provenance=evidence.provenance,
-            confidence=evidence.confidence,
-            warnings=warnings,
-            **header,
+        body = [s.heading.start for s in sections if s.name in (_DECISION_SECTION, _ITEM)]
+        header_end = min([m.start() for m in decisions.values()] + body + [len(doc.text)])
+        front = read_front_matter(
+            doc,
+            header_end=header_end,
+            summary=first_body(sections, _SUMMARY, _REVIEWER_SUMMARY),
+            reviewer_block=first_body(sections, _QUALIFICATIONS),
         )
+        for name, label, narrative in _NARRATIVE_DATES:
+            front.header[name] = _narrative_date(doc, name, label, narrative, front)
+        return front.record("D", _items(doc, decisions, _detail_blocks(sections), front.warnings))
 
 
 def _narrative_date(
@@ -164,20 +151,18 @@ def _narrative_date(
     name: _NarrativeDate,
     label: str,
     narrative: re.Pattern[str],
-    header: Header,
-    evidence: Evidence,
-    warnings: list[ExtractionWarning],
+    front: FrontMatter,
 ) -> date | None:
     """The date the decision narrative states for ``name``, else the header's; a header date
     that differs from the narrative's adds a warning."""
     match = narrative.search(doc.text)
     stated = parse_date(match.group("date")) if match else None
+    labelled = front.header[name]
     if match is None or stated is None:
-        return header[name]
-    evidence.add(name, Span(match.group("date"), match.start("date"), match.end("date")))
-    labelled = header[name]
+        return labelled
+    front.evidence.add(name, Span(match.group("date"), match.start("date"), match.end("date")))
     if labelled is not None and labelled != stated:
-        warnings.append(
+        front.warnings.append(
             date_mismatch(
                 name,
                 label,

@@ -66,6 +66,15 @@ def first_section(sections: Sequence[Section], name: str) -> Section | None:
     return next((section for section in sections if section.name == name), None)
 
 
+def first_body(sections: Sequence[Section], *names: str) -> Span | None:
+    """The body of the first section named ``names[0]``, else ``names[1]`` ..., else ``None``."""
+    for name in names:
+        section = first_section(sections, name)
+        if section is not None:
+            return section.body
+    return None
+
+
 def subspan(span: Span, start: int, end: int) -> Span:
     """The part ``[start, end)`` of ``span.text`` as a span of the document."""
     return Span(span.text[start:end], span.start + start, span.start + end)
