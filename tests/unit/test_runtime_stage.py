@@ -258,6 +258,25 @@ def test_a_slow_batch_is_cut_short_so_poll_runs_within_the_poll_interval() -> No
     assert bus.committed(GROUP, P0) == 3
 
 
+def test_an_exactly_once_batch_is_cut_short_within_the_transaction_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bus = MemoryTransport()
+    publish(bus, b"a", b"b", b"c")
+    monkeypatch.setattr("workers.runtime.stage.TRANSACTION_TIMEOUT_MS", 40)  # budget: 20 ms
+
+    def slow(message: Message) -> Sequence[Output]:
+        time.sleep(0.03)
+        return echo(message)
+
+    stage = runner(bus, slow, settings(delivery_mode="exactly_once"))
+    assert stage.poll_once(timeout_s=0) == 1
+    assert bus.committed(GROUP, P0) == 1
+    stage.run_until_idle()
+    assert values(bus) == [b"A", b"B", b"C"]
+    assert bus.committed(GROUP, P0) == 3
+
+
 def test_a_retry_longer_than_the_poll_budget_is_postponed_to_a_later_poll() -> None:
     bus = MemoryTransport()
     publish(bus, b"a")

@@ -25,13 +25,15 @@ from workers.observability.metrics import RuntimeMetrics
 from workers.observability.tracing import child_context, propagate_trace
 from workers.runtime.dead_letter import FailurePolicy
 from workers.runtime.errors import DeliveryError, Failure, classify
+from workers.runtime.kafka_config import TRANSACTION_TIMEOUT_MS
 from workers.runtime.messages import Handler, Message, TopicPartition
 from workers.runtime.transport import Consumer, Offsets, Producer, Transport
 
 log = structlog.get_logger(__name__)
 
 POLL_TIMEOUT_S = 1.0
-# A batch is never held longer than this share of max.poll.interval.ms (see _batch_budget).
+# A batch is never held longer than this share of max.poll.interval.ms, nor in exactly-once mode
+# of the transaction timeout (see _batch_budget).
 POLL_BUDGET_SHARE = 0.5
 LAG_REFRESH_S = 5.0
 
@@ -369,8 +371,12 @@ class StageRunner:
         self._stopping.wait(delay)
 
     def _batch_budget(self) -> float:
-        """Seconds a batch may take before the rest is rewound so ``poll`` runs in time."""
-        return self._settings.max_poll_interval_ms / 1000 * POLL_BUDGET_SHARE
+        """Seconds a batch may take before the rest is rewound so ``poll`` runs in time and,
+        in exactly-once mode, the broker does not abort the batch's transaction as timed out."""
+        limit_ms = self._settings.max_poll_interval_ms
+        if self._exactly_once:
+            limit_ms = min(limit_ms, TRANSACTION_TIMEOUT_MS)
+        return limit_ms / 1000 * POLL_BUDGET_SHARE
 
     def _lag(self) -> dict[TopicPartition, int]:
         assert self._consumer is not None
