@@ -315,6 +315,22 @@ class TestItems:
             "Lidoderm patch 5% #30",
         ]
 
+    def test_plural_section_and_field_labels(self) -> None:
+        body = _body(
+            "MRI of the lumbar spine: Upheld",
+            CA_MTUS.replace("guideline:", "Guideline(s):"),
+            MAXIMUS_ODG.replace("guideline:", "Guideline(s):"),
+            NOT_NECESSARY,
+        ).replace(
+            "IMR ISSUES, DECISIONS AND RATIONALES", "IMR ISSUE(S), DECISION(S) AND RATIONALE(S)"
+        )
+        item = _letter(body).items[0]
+        assert item.treatment == "MRI of the lumbar spine"
+        assert [c.raw for c in item.claims_administrator_guidelines] == [
+            "MTUS Low Back Complaints 2004, Section(s): Special Studies"
+        ]
+        assert [c.raw for c in item.reviewer_guidelines] == ["ODG Low Back, MRI"]
+
     def test_item_without_claims_administrator_field(self) -> None:
         record = _letter(
             _body(

@@ -27,7 +27,9 @@ from workers.extraction.layouts.reviewer import states_credentials_in_prose
 
 _HOW_MADE = re.compile(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE")
 _SUMMARY = re.compile(r"CLINICAL\s+CASE\s+SUMMARY")
-_ISSUES = re.compile(r"IMR\s+ISSUES?,?\s+DECISIONS?,?\s+AND\s+RATIONALES?")
+_ISSUES = re.compile(
+    r"IMR\s+ISSUES?(?:\(S\))?,?\s+DECISIONS?(?:\(S\))?,?\s+AND\s+RATIONALES?(?:\(S\))?"
+)
 _UR_CONTEXT = re.compile(
     r"utilization\s+review|\bUR\b|prior\s+(?:review|determination|denial)|non-?certif|denied",
     re.IGNORECASE,

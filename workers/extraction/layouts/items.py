@@ -28,8 +28,8 @@ from workers.extraction.fields import (
 )
 from workers.extraction.layouts.crosscheck import checked_outcome
 
-CA_FIELD = re.compile(r"Claims\s+Administrator\s+guidelines?\s*:", re.IGNORECASE)
-REVIEWER_FIELD = re.compile(r"MAXIMUS\s+guidelines?\s*:", re.IGNORECASE)
+CA_FIELD = re.compile(r"Claims\s+Administrator\s+guidelines?(?:\(s\))?\s*:", re.IGNORECASE)
+REVIEWER_FIELD = re.compile(r"MAXIMUS\s+guidelines?(?:\(s\))?\s*:", re.IGNORECASE)
 RATIONALE_FIELD = re.compile(r"Decision\s+rationale\s*:", re.IGNORECASE)
 _ISSUES_INTRO = re.compile(r"\s*[^:\n\f]{0,200}\b(?:below|following)\s*:")
 _OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
