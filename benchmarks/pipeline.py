@@ -302,7 +302,7 @@ class OutcomeReader:
         while time.monotonic() < deadline:
             if self.poll(0.3):
                 last_new = time.monotonic()
-            elif self.settled() >= count and time.monotonic() - last_new >= quiet_s:
+            if self.settled() >= count and time.monotonic() - last_new >= quiet_s:
                 return True
         return self.settled() >= count
 

@@ -56,6 +56,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": cpu,
         "cpus": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "commit": commit,
     }
 
@@ -84,7 +85,8 @@ def write_report(name: str, payload: dict[str, Any], markdown: str, out: Path = 
     (out / f"{name}.json").write_text(json.dumps({"machine": machine, **payload}, indent=2) + "\n")
     header = (
         f"_Measured {machine['measured_at']} on {machine['cpus']} x {machine['cpu']}, "
-        f"Python {machine['python']}, commit {machine['commit']}._\n\n"
+        f"Python {machine['python']}, commit {machine['commit']}, 1-minute load average "
+        f"{machine['load_avg_1m']} when the report was written._\n\n"
     )
     md_path = out / f"{name}.md"
     md_path.write_text(markdown.rstrip() + "\n\n" + header)
