@@ -7,15 +7,14 @@ topics/sections it holds; facts that are not verified carry a ``confidence`` tag
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache, cached_property
-from importlib.resources import files
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.enrichment import PageRange
+from workers.enrichment.package_data import load_table
 
 Confidence = Literal["V", "K-high", "K-med", "K-low", "observed"]
 """V: verified against a public source; K-*: domain knowledge (high/medium/low certainty);
@@ -185,5 +184,4 @@ class Catalog(_Model):
 @cache
 def load_catalog() -> Catalog:
     """The packaged catalog, parsed and validated once per process."""
-    raw = files("workers.enrichment").joinpath("data/guideline_catalog.json").read_text("utf-8")
-    return Catalog.model_validate(json.loads(raw))
+    return load_table("guideline_catalog.json", Catalog)

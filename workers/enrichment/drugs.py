@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from workers.enrichment.package_data import load_table
 
 
 class Drug(BaseModel):
@@ -30,8 +30,7 @@ class DrugTable(BaseModel):
 
 @cache
 def load_drugs() -> DrugTable:
-    raw = files("workers.enrichment").joinpath("data/drugs.json").read_text("utf-8")
-    return DrugTable.model_validate(json.loads(raw))
+    return load_table("drugs.json", DrugTable)
 
 
 @cache

@@ -10,14 +10,13 @@ these rules apply (see ``services``).
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache, cached_property
-from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.enrichment import Category
+from workers.enrichment.package_data import load_table
 
 TOPICAL_FORM = re.compile(
     r"\b(?:cream|gel|ointment|lotion|patch(?:es)?|pads?|topical|spray|roll-on|liniment)\b",
@@ -52,8 +51,7 @@ class ServiceRules(BaseModel):
 
 @cache
 def load_rules() -> ServiceRules:
-    raw = files("workers.enrichment").joinpath("data/service_rules.json").read_text("utf-8")
-    return ServiceRules.model_validate(json.loads(raw))
+    return load_table("service_rules.json", ServiceRules)
 
 
 def match_rule(text: str) -> ServiceRule | None:
