@@ -141,6 +141,20 @@ class TestPageFurniture:
         ]
         assert strip_page_furniture(pages) == [pages[0], "second body line"]
 
+    def test_lone_case_number_line_inside_a_later_page_is_dropped(self) -> None:
+        pages = [
+            "Case Number: CM16-0001234\nfirst body line",
+            "second body line\nIMR Case Number: CM16-0001234\nthird body line",
+        ]
+        assert strip_page_furniture(pages) == [pages[0], "second body line\nthird body line"]
+
+    def test_page_two_header_repeating_the_letterhead_is_dropped(self) -> None:
+        pages = [
+            "MAXIMUS Federal Services\nIndependent Medical Review\nCase Number: CM16-0001234\nbody",
+            "Independent Medical Review\nmore body",
+        ]
+        assert strip_page_furniture(pages) == [pages[0], "more body"]
+
     def test_footer_repeated_on_every_page_is_dropped(self) -> None:
         pages = [
             "header\nfirst body line.\nConfidential Medical Information",

@@ -105,21 +105,23 @@ _DIGITS = re.compile(r"\d+")
 _FURNITURE_MAX_CHARS = 80
 # How many lines deep a running header or footer may be stacked at one page edge.
 _FURNITURE_DEPTH = 3
+# How many opening lines of the first page are letterhead a running header may repeat.
+_LETTERHEAD_LINES = 5
 
 
 def strip_page_furniture(pages: Sequence[str]) -> list[str]:
     """Drop running headers and footers from normalised pages.
 
-    "Page 2 of 3" is removed wherever it starts or ends a line. Up to three lines at the top
-    and at the bottom of a page are furniture when they are a bare page number ("- 2 -", "2");
-    or the same short line (compared with digits ignored) that does not end a sentence and
-    either holds a number (a case number, a form code) or starts with a capital letter and
-    has two words or more, found at that edge on every page but possibly one; or the letter's
-    case number alone when an earlier page states it. Letters repeat whole rationales, so
-    other repeated lines are kept. The top of the first page is the letter's own header and
-    always kept.
+    "Page 2 of 3" is cut wherever it starts or ends a line, and a later page's line holding
+    only the case number an earlier page states is dropped wherever it is. Up to three lines at
+    the top and at the bottom of a page are furniture when they are a bare page number ("- 2 -",
+    "2"), or the same short line (compared with digits ignored) that does not end a sentence,
+    either holds a number (a case number, a form code) or starts with a capital letter and has
+    two words or more, and stands at that edge on every page but possibly one (at the top, the
+    first page's letterhead lines count). Letters repeat whole rationales, so other repeated
+    lines are kept. The top of the first page is the letter's own header and always kept.
     """
-    lines = [_without_page_of(page) for page in pages]
+    lines = _without_running_case_numbers([_without_page_of(page) for page in pages])
     for edge in (0, -1) if len(pages) > 1 else ():
         for _ in range(_FURNITURE_DEPTH):
             if not _strip_edge(lines, edge):
@@ -136,9 +138,27 @@ def _without_page_of(page: str) -> list[str]:
     return kept
 
 
+def _without_running_case_numbers(pages: list[list[str]]) -> list[list[str]]:
+    kept: list[list[str]] = []
+    seen = ""
+    for page_lines in pages:
+        lone = [_CASE_NUMBER_LINE.fullmatch(line.strip()) for line in page_lines]
+        kept.append(
+            [
+                line
+                for line, case in zip(page_lines, lone, strict=True)
+                if case is None or case.group(1) not in seen
+            ]
+        )
+        seen += "\n".join(page_lines)
+    return kept
+
+
 def _strip_edge(lines: list[list[str]], edge: int) -> bool:
     """Remove one furniture line at ``edge`` (0 top, -1 bottom) of every page that has one."""
-    counts = Counter(_edge_key(page_lines, edge) for page_lines in lines)
+    counts = Counter(_edge_key(page_lines, edge) for page_lines in lines[edge == 0 :])
+    if edge == 0:
+        counts.update(set(_letterhead_keys(lines[0])))
     repeated = {
         key
         for key, count in counts.items()
@@ -150,27 +170,22 @@ def _strip_edge(lines: list[list[str]], edge: int) -> bool:
         if index is None or (edge == 0 and number == 0):
             continue
         line = page_lines[index].strip()
-        if (
-            _PAGE_NUMBER.fullmatch(line)
-            or _edge_key(page_lines, edge) in repeated
-            or _is_running_case_number(line, lines[:number])
-        ):
+        if _PAGE_NUMBER.fullmatch(line) or _edge_key(page_lines, edge) in repeated:
             del page_lines[index]
             removed = True
     return removed
+
+
+def _letterhead_keys(first_page: list[str]) -> list[str]:
+    """Keys of the first page's opening lines, which a running header may repeat."""
+    opening = [line.strip() for line in first_page if line.strip()][:_LETTERHEAD_LINES]
+    return [_DIGITS.sub("#", line) for line in opening]
 
 
 def _may_be_furniture(key: str) -> bool:
     if len(key) > _FURNITURE_MAX_CHARS or key.endswith((".", "?", "!", ",", ";", ":")):
         return False
     return "#" in key or (key[:1].isupper() and len(key.split()) > 1)
-
-
-def _is_running_case_number(line: str, earlier_pages: list[list[str]]) -> bool:
-    case = _CASE_NUMBER_LINE.fullmatch(line)
-    return case is not None and any(
-        case.group(1) in earlier for page_lines in earlier_pages for earlier in page_lines
-    )
 
 
 def _edge_index(lines: list[str], edge: int) -> int | None:
