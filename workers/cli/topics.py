@@ -7,12 +7,10 @@ import json
 from typing import Any
 
 from kafka import KafkaAdminClient
-from kafka.errors import for_code
+from kafka.errors import TopicAlreadyExistsError, for_code
 
 from workers.config import STAGES, Settings
 from workers.runtime.kafka_config import client_config
-
-_TOPIC_ALREADY_EXISTS = 36
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -58,7 +56,7 @@ def create_topics(settings: Settings) -> dict[str, str]:
                     "created"
                     if code == 0
                     else "exists"
-                    if code == _TOPIC_ALREADY_EXISTS
+                    if code == TopicAlreadyExistsError.errno
                     else for_code(code).__name__
                 )
             created = [name for name in missing if status.get(name) == "created"]
