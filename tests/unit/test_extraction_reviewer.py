@@ -54,6 +54,12 @@ from workers.extraction.text_layer import read_text
             "Family Practice",
             ["Oregon"],
         ),
+        (
+            "The expert reviewer is a Doctor of Chiropractic and is licensed to practice in "
+            "California.",
+            "Doctor of Chiropractic",
+            ["California"],
+        ),
         ("The reviewer has no affiliation with the parties.", None, []),
     ],
 )

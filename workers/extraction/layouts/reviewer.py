@@ -18,6 +18,10 @@ _CERTIFIED = re.compile(
 _LICENSED_IN = re.compile(
     rf"\bLicensed\s+(?:in|as)\s+(?:an?\s+)?(?P<value>[^.;]+?){_CLAUSE_END}", re.IGNORECASE
 )
+# "The expert reviewer is a Doctor of Chiropractic and is licensed ..."
+_REVIEWER_IS_A = re.compile(
+    rf"\breviewer\s+is\s+an?\s+(?P<value>[A-Z][^.;]+?){_CLAUSE_END}", re.IGNORECASE
+)
 _SUBSPECIALTY = re.compile(
     rf"\bsub-?\s?specialt(?:y|ies)\s+(?:in\s+)?(?P<value>[^.;]+?){_CLAUSE_END}", re.IGNORECASE
 )
@@ -62,7 +66,7 @@ def read_reviewer(doc: Document, block: Span | None, evidence: Evidence) -> Revi
 
 def _prose_reviewer(block: Span, evidence: Evidence) -> Reviewer:
     text = block.text
-    main = _CERTIFIED.search(text) or _LICENSED_IN.search(text)
+    main = _CERTIFIED.search(text) or _LICENSED_IN.search(text) or _REVIEWER_IS_A.search(text)
     specialty: str | None = None
     if main is not None:
         sub = _SUBSPECIALTY.search(text, main.end(), main.end() + 300)
