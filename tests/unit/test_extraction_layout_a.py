@@ -455,6 +455,17 @@ class TestVariants:
         assert record.ur_denial_date == date(2015, 3, 2)
         assert record.decision_date == date(2015, 4, 30)
 
+    def test_lower_case_word_in_the_header_is_not_a_priority(self) -> None:
+        header = (
+            "Case Number: CM14-0001234 Date Assigned: 03/04/2014\n"
+            "This letter follows the standard review process.\n"
+            "HOW THE IMR FINAL DETERMINATION WAS MADE\nThe expert reviewer is Board Certified "
+            "in Anesthesiology and is licensed to practice in California.\n"
+        )
+        body = _body("MRI: Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)
+        record = _letter(header + body[body.index("CLINICAL CASE SUMMARY") :])
+        assert record.priority is None
+
     @pytest.mark.skipif(not SEED.exists(), reason=f"seed letter not found at {SEED}")
     def test_seed_letter_body_without_header(self) -> None:
         record = extract(SEED.read_bytes())

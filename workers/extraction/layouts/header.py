@@ -74,7 +74,7 @@ def header_value(
     if found is not None:
         evidence.add(name, found)
         return found
-    candidates = list(re.finditer(rf"\b(?:{value})\b", doc.text[:end], re.IGNORECASE))
+    candidates = list(re.finditer(rf"\b(?:{value})\b", doc.text[:end]))
     if len({match.group().lower() for match in candidates}) != 1:
         return None
     found = Span(candidates[0].group(), candidates[0].start(), candidates[0].end())
