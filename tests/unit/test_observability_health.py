@@ -69,3 +69,23 @@ def test_metrics_count_records_dead_letters_time_and_lag(
     assert 'imr_dead_letters_total{stage="validate"} 1.0' in lines
     assert 'imr_processing_seconds_count{stage="validate"} 3.0' in lines
     assert any(line.startswith('imr_consumer_lag{partition="0"') for line in lines)
+
+
+def test_lag_of_partitions_given_up_is_no_longer_reported() -> None:
+    metrics = RuntimeMetrics()
+
+    def lag(partition: int) -> float | None:
+        return metrics.registry.get_sample_value(
+            "imr_consumer_lag", {"stage": "parse", "topic": "in", "partition": str(partition)}
+        )
+
+    metrics.record_lag("parse", [(("in", 0), 5), (("in", 1), 7)])
+    metrics.record_lag("enrich", [(("in", 1), 2)])
+    metrics.record_lag("parse", [(("in", 0), 3)])  # partition 1 moved to another member
+    assert (lag(0), lag(1)) == (3.0, None)
+    assert (
+        metrics.registry.get_sample_value(
+            "imr_consumer_lag", {"stage": "enrich", "topic": "in", "partition": "1"}
+        )
+        == 2.0
+    )

@@ -36,6 +36,7 @@ class RuntimeMetrics:
             ["stage", "topic", "partition"],
             registry=r,
         )
+        self._lag_series: dict[str, set[tuple[str, str]]] = {}
 
     def register_stage(self, stage: str) -> None:
         """Export the stage's series at zero before anything happens, for dashboards and alerts."""
@@ -46,6 +47,12 @@ class RuntimeMetrics:
         self.processing_seconds.labels(stage)
 
     def record_lag(self, stage: str, lag: Iterable[tuple[tuple[str, int], int]]) -> None:
-        """``lag`` pairs ``(topic, partition)`` with the records not yet consumed there."""
-        for (topic, partition), value in lag:
-            self.consumer_lag.labels(stage, topic, str(partition)).set(value)
+        """``lag`` pairs ``(topic, partition)`` with the records not yet consumed there, for
+        every partition the stage now owns; series of partitions it gave up are removed, so
+        their last value is not reported (and summed with the new owner's) forever."""
+        current = {(topic, str(partition)): value for (topic, partition), value in lag}
+        for topic, partition in self._lag_series.get(stage, set()) - current.keys():
+            self.consumer_lag.remove(stage, topic, partition)
+        for (topic, partition), value in current.items():
+            self.consumer_lag.labels(stage, topic, partition).set(value)
+        self._lag_series[stage] = set(current)
