@@ -355,6 +355,19 @@ class TestItems:
         )
         assert record.items[0].rationale.endswith("The request is not medically necessary.")
 
+    def test_copies_and_signature_after_the_last_rationale_are_not_rationale(self) -> None:
+        record = _letter(
+            _body(
+                "MRI: Upheld",
+                CA_MTUS,
+                MAXIMUS_ODG,
+                NOT_NECESSARY,
+                "cc: Department of Industrial Relations",
+                "Claims Administrator",
+            )
+        )
+        assert record.items[0].rationale.endswith("The request is not medically necessary.")
+
     def test_capitals_line_inside_the_last_rationale_is_kept(self) -> None:
         rationale = (
             "Decision rationale: The guideline titled\nCHRONIC PAIN MEDICAL TREATMENT GUIDELINES\n"

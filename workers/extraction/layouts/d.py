@@ -32,6 +32,7 @@ from workers.extraction.fields import (
 from workers.extraction.layouts.crosscheck import checked_outcome, date_mismatch
 from workers.extraction.layouts.front_matter import FrontMatter, read_front_matter
 from workers.extraction.layouts.sections import (
+    CLOSING_LINE,
     LINE_START,
     Section,
     find_sections,
@@ -106,7 +107,7 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (_ITEM, _REGARDING),
     (
         _CLOSING,
-        re.compile(LINE_START + r"(?:cc:|Sincerely\b|Enclosures?\b|/[a-z]{1,4}[ \t]*$)", re.M),
+        CLOSING_LINE,
     ),
 )
 

@@ -27,6 +27,7 @@ from workers.extraction.fields import (
     trimmed,
 )
 from workers.extraction.layouts.crosscheck import checked_outcome
+from workers.extraction.layouts.sections import CLOSING_LINE
 
 CA_FIELD = re.compile(r"Claims\s+Administrator\s+guidelines?(?:\(s\))?\s*:", re.IGNORECASE)
 REVIEWER_FIELD = re.compile(r"MAXIMUS\s+guidelines?(?:\(s\))?\s*:", re.IGNORECASE)
@@ -130,11 +131,16 @@ def read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) -> 
 
 
 def _closing_matter_start(text: str, start: int) -> int:
-    """Where closing matter after the last rationale begins: an all-capitals heading line that
-    follows a finished sentence. The end of the text when there is none."""
-    for trailer in _TRAILER_HEADING.finditer(text, start):
-        if _SENTENCE_TERMINATED.search(text[start : trailer.start()].rstrip()):
-            return trailer.start()
+    """Where closing matter after the last rationale begins: an all-capitals heading line or a
+    closing line ("cc:", "Sincerely", ...) that follows a finished sentence. The end of the text
+    when there is none."""
+    marks = sorted(
+        [match.start() for match in _TRAILER_HEADING.finditer(text, start)]
+        + [match.start() for match in CLOSING_LINE.finditer(text, start)]
+    )
+    for mark in marks:
+        if _SENTENCE_TERMINATED.search(text[start:mark].rstrip()):
+            return mark
     return len(text)
 
 

@@ -23,6 +23,11 @@ from workers.extraction.fields import (
 LINE_START = r"(?:^|(?<=\f))[ \t]*"
 """Regex source for the start of a line, including the first line of a page (compile with M)."""
 
+CLOSING_LINE = re.compile(
+    LINE_START + r"(?:cc:|Sincerely\b|Enclosures?\b|/[a-z]{1,4}[ \t]*$)", re.M
+)
+"""A line that starts a letter's closing matter: copies, signature, enclosures, typist."""
+
 
 def heading_pattern(title: str, *, colon: bool = False) -> re.Pattern[str]:
     """A section heading on its own line whose words may wrap onto the next line."""
