@@ -255,65 +255,40 @@ class TestItems:
         assert item.provenance["treatment"].page == 1
         assert item.provenance["outcome"].page == 2
 
-    def test_rationale_without_final_full_stop_before_next_heading(self) -> None:
-        record = _letter(
-            _body(
-                "MRI of the lumbar spine: Upheld",
-                CA_MTUS,
-                MAXIMUS_ODG,
+    @pytest.mark.parametrize(
+        ("rationale", "heading", "ending"),
+        [
+            (
                 NOT_NECESSARY.rstrip("."),
-                "Lidoderm patch, #1 box with 1 refill, DOS:\n11/11/2016: Upheld",
-                CA_MTUS,
-                MAXIMUS_ODG,
-                NOT_NECESSARY,
-            )
-        )
-        first, second = record.items
-        assert first.rationale.endswith("is not medically necessary")
-        assert second.treatment == "Lidoderm patch, #1 box with 1 refill, DOS: 11/11/2016"
-
-    def test_short_last_rationale_line_without_full_stop_ends_the_rationale(self) -> None:
-        rationale = (
-            "Decision rationale: Red flags are absent and the criteria of the guideline for the\n"
-            "requested imaging are not met on this record, so the request is\ndenied"
-        )
-        record = _letter(
-            _body(
-                "MRI of the lumbar spine: Upheld",
-                CA_MTUS,
-                MAXIMUS_ODG,
-                rationale,
-                "Lidoderm patch 5% #30: Upheld",
-                CA_MTUS,
-                MAXIMUS_ODG,
-                NOT_NECESSARY,
-            )
-        )
-        first, second = record.items
-        assert first.rationale.endswith("so the request is denied")
-        assert second.treatment == "Lidoderm patch 5% #30"
-
-    def test_rationale_ending_in_an_unpunctuated_verdict_ends_the_rationale(self) -> None:
-        rationale = (
-            "Decision rationale: Red flags are absent and the criteria of the guideline for the\n"
-            "requested imaging are not met, therefore the request for the MRI is not supported"
-        )
-        record = _letter(
-            _body(
-                "MRI of the lumbar spine: Upheld",
-                CA_MTUS,
-                MAXIMUS_ODG,
-                rationale,
-                "Lidoderm patch 5% #30: Upheld",
-                CA_MTUS,
-                MAXIMUS_ODG,
-                NOT_NECESSARY,
-            )
-        )
-        assert [item.treatment for item in record.items] == [
-            "MRI of the lumbar spine",
-            "Lidoderm patch 5% #30",
-        ]
+                "Lidoderm patch, #1 box with 1 refill, DOS:\n11/11/2016",
+                "is not medically necessary",
+            ),
+            (
+                "Decision rationale: Red flags are absent and the criteria of the guideline for "
+                "the\nrequested imaging are not met on this record, so the request is\ndenied",
+                "Lidoderm patch 5% #30",
+                "so the request is denied",
+            ),
+            (
+                "Decision rationale: Red flags are absent and the criteria of the guideline for "
+                "the\nrequested imaging are not met, therefore the request for the MRI is not "
+                "supported",
+                "Lidoderm patch 5% #30",
+                "the request for the MRI is not supported",
+            ),
+        ],
+        ids=["necessity", "short-last-line", "verdict"],
+    )
+    def test_rationale_without_final_full_stop_before_next_heading(
+        self, rationale: str, heading: str, ending: str
+    ) -> None:
+        first = ("MRI of the lumbar spine: Upheld", CA_MTUS, MAXIMUS_ODG, rationale)
+        second = (heading + ": Upheld", CA_MTUS, MAXIMUS_ODG, NOT_NECESSARY)
+        record = _letter(_body(*first, *second))
+        one, two = record.items
+        assert one.treatment == "MRI of the lumbar spine"
+        assert one.rationale.endswith(ending)
+        assert two.treatment == " ".join(heading.split())
 
     def test_plural_section_and_field_labels(self) -> None:
         body = _body(
