@@ -194,13 +194,15 @@ class KafkaTransportProducer:
         self._call(self._producer.begin_transaction)
 
     def send_offsets_to_transaction(self, offsets: Offsets, consumer: object) -> None:
+        """Refused while the consumer is out of its group (say, its session expired during the
+        batch): the broker fences stale members only by generation, and offsets sent without
+        one would commit partitions another member may already own."""
         if not isinstance(consumer, KafkaTransportConsumer):
             raise TypeError("a KafkaTransportProducer works with KafkaTransportConsumer only")
-        self._call(
-            self._producer.send_offsets_to_transaction,
-            _kafka_offsets(offsets),
-            consumer.group_metadata,
-        )
+        metadata = consumer.group_metadata
+        if metadata.generation_id < 0 or not metadata.member_id:
+            raise DeliveryError("send_offsets_to_transaction refused: not a group member")
+        self._call(self._producer.send_offsets_to_transaction, _kafka_offsets(offsets), metadata)
 
     def commit_transaction(self) -> None:
         self._call(self._producer.commit_transaction)
