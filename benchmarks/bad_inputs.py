@@ -34,6 +34,7 @@ from benchmarks.pipeline import (
     prepare,
     rss_kib,
     run_name,
+    stop_on_sigterm,
     worker_env,
 )
 from benchmarks.reporting import REPO, RESULTS, markdown_table, plot_bars, write_report
@@ -351,6 +352,7 @@ def main() -> None:
     parser.add_argument("--bomb-mib", type=int, default=1024, help="inflated size of the bomb")
     args = parser.parse_args()
     configure_logging("WARNING")
+    stop_on_sigterm()
 
     services = shared_services()
     rows: list[list[object]] = []

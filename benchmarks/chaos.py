@@ -47,6 +47,7 @@ from benchmarks.pipeline import (
     pipeline_settings,
     prepare,
     run_name,
+    stop_on_sigterm,
     worker_env,
 )
 from benchmarks.reporting import RESULTS, markdown_table, plot_bars, write_report
@@ -283,6 +284,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS, help="report folder")
     args = parser.parse_args()
     configure_logging("WARNING")
+    stop_on_sigterm()
 
     files, origin = letter_files()
     results: list[ModeResult] = []

@@ -33,6 +33,7 @@ from benchmarks.pipeline import (
     pipeline_settings,
     prepare,
     run_name,
+    stop_on_sigterm,
     worker_env,
 )
 from benchmarks.reporting import (
@@ -193,6 +194,7 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=15.0)
     args = parser.parse_args()
     configure_logging("WARNING")
+    stop_on_sigterm()
 
     services = shared_services()
     run = run_name("lat")

@@ -33,6 +33,11 @@ NOT_LETTERS = ("negative_",)
 """Fixture PDFs that are deliberately not determination letters."""
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit`` so ``finally`` blocks stop the worker processes."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def letter_files(*, letters_only: bool = True) -> tuple[list[Path], str]:
     """Letter PDFs to upload and where they came from: the corpus when present, else the
     fixture PDFs (without the deliberately negative ones when ``letters_only``)."""
