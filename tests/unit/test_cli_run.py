@@ -90,7 +90,13 @@ def test_run_turns_each_good_letter_into_one_determination(
     assert dead["minutes.txt"]["reason"] == "not_an_imr_letter"
     assert dead["empty.pdf"]["stage"] == "parse" and dead["empty.pdf"]["reason"]
     for name, note in dead.items():
-        assert note["attempt"] >= 1 and note["error_class"]
+        # Both are refused by the parse stage at once: the record it read, one attempt.
+        assert (note["stage"], note["attempt"], note["source_topic"]) == (
+            "parse",
+            1,
+            "imr.letters.received.v1",
+        )
+        assert note["error_class"].startswith("workers.")
         kept = out.parent / "dlq" / f"{note['sha256'][:12]}-{note['stage']}-{name}"
         assert kept.read_bytes() == (drop / name).read_bytes()
 

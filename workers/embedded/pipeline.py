@@ -15,9 +15,9 @@ from workers.config import STAGES, Settings, Stage
 from workers.embedded.notification import created_notification
 from workers.embedded.scan import DroppedFile
 from workers.embedded.sink import DeadLetterNote
-from workers.runtime import dead_letter as dlq
 from workers.runtime.memory import MemoryConsumer, MemoryTransport
 from workers.runtime.messages import Message
+from workers.runtime.replay import DeadLetterSummary
 from workers.runtime.stage import StageRunner
 from workers.stages import build_handler
 from workers.storage import LocalFolderStore
@@ -110,16 +110,19 @@ class EmbeddedPipeline:
     ) -> tuple[DeadLetterNote, bytes]:
         letter_id = message.key.decode(errors="replace") if message.key else None
         file = by_letter.get(letter_id) if letter_id else None
+        described = DeadLetterSummary.of(message)
         note = DeadLetterNote(
-            stage=_stage(message),
-            reason=_header(message, dlq.DLQ_REASON) or "unknown",
-            error_class=_header(message, dlq.DLQ_ERROR_CLASS) or "unknown",
-            attempt=int(_header(message, dlq.DLQ_ATTEMPT) or 1),
+            stage=_stage(described.stage),
+            reason=described.reason or "unknown",
+            error_class=described.error_class or "unknown",
+            attempt=described.attempt or 1,
             file=file.key if file else None,
             letter_id=letter_id if file else None,
             sha256=file.sha256 if file else None,
-            source_topic=_header(message, dlq.DLQ_SOURCE_TOPIC) or "",
-            source_offset=int(_header(message, dlq.DLQ_SOURCE_OFFSET) or message.offset),
+            source_topic=described.source_topic or "",
+            source_offset=(
+                message.offset if described.source_offset is None else described.source_offset
+            ),
         )
         original = message.value if file is None else self._original_bytes(file, message)
         return note, original
@@ -133,14 +136,8 @@ class EmbeddedPipeline:
         return data if hashlib.sha256(data).hexdigest() == file.sha256 else message.value
 
 
-def _stage(message: Message) -> Stage:
-    named = _header(message, dlq.DLQ_STAGE)
+def _stage(named: str | None) -> Stage:
     for stage in STAGES:
         if stage == named:
             return stage
     raise ValueError("dead letter without a known stage header")
-
-
-def _header(message: Message, name: str) -> str | None:
-    raw = message.header(name)
-    return None if raw is None else raw.decode(errors="replace")
