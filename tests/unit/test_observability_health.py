@@ -53,6 +53,21 @@ def test_liveness_always_answers_and_readiness_follows_the_assignment(
     assert get(server, "/nope")[0] == 404
 
 
+def test_liveness_follows_the_alive_check() -> None:
+    alive = [True]
+    server = HealthServer(
+        0, RuntimeMetrics().registry, lambda: True, host="127.0.0.1", alive=lambda: alive[0]
+    )
+    server.start()
+    try:
+        assert get(server, "/healthz") == (200, "ok\n")
+        alive[0] = False
+        assert get(server, "/healthz") == (503, "stuck\n")
+        assert get(server, "/readyz")[0] == 200
+    finally:
+        server.stop()
+
+
 def test_metrics_count_records_dead_letters_time_and_lag(
     stage_and_server: tuple[StageRunner, HealthServer, MemoryTransport],
 ) -> None:

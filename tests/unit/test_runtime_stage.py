@@ -277,6 +277,26 @@ def test_an_exactly_once_batch_is_cut_short_within_the_transaction_timeout(
     assert bus.committed(GROUP, P0) == 3
 
 
+def test_a_runner_stuck_in_a_handler_past_the_poll_interval_is_not_alive() -> None:
+    bus = MemoryTransport()
+    publish(bus, b"a")
+    fast_poll = settings().model_copy(update={"max_poll_interval_ms": 40})
+    alive_in_handler: list[bool] = []
+    stage: StageRunner
+
+    def hangs(message: Message) -> Sequence[Output]:
+        time.sleep(0.06)
+        alive_in_handler.append(stage.alive)
+        return echo(message)
+
+    stage = runner(bus, hangs, fast_poll)
+    assert stage.alive
+    stage.poll_once(timeout_s=0)
+    assert alive_in_handler == [False]
+    stage.poll_once(timeout_s=0)
+    assert stage.alive  # polling again is all it takes
+
+
 def test_a_retry_longer_than_the_poll_budget_is_postponed_to_a_later_poll() -> None:
     bus = MemoryTransport()
     publish(bus, b"a")

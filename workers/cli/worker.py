@@ -29,7 +29,12 @@ def run_stage(
     runner = StageRunner(stage, source_topic, handler, transport, settings, metrics=metrics)
     server = None
     if settings.http_port:
-        server = HealthServer(settings.http_port, metrics.registry, lambda: runner.ready)
+        server = HealthServer(
+            settings.http_port,
+            metrics.registry,
+            lambda: runner.ready,
+            alive=lambda: runner.alive,
+        )
         server.start()
     try:
         runner.run()

@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 
 class HealthServer:
-    """Serves liveness, readiness (``ready()``) and the metrics of ``registry``.
+    """Serves liveness (``alive()``), readiness (``ready()``) and the metrics of ``registry``.
 
     ``port=0`` binds an ephemeral port; :attr:`port` tells which one after :meth:`start`.
     """
@@ -22,8 +22,10 @@ class HealthServer:
         registry: CollectorRegistry,
         ready: Callable[[], bool],
         host: str = "0.0.0.0",
+        *,
+        alive: Callable[[], bool] = lambda: True,
     ) -> None:
-        self._server = ThreadingHTTPServer((host, port), _handler_class(registry, ready))
+        self._server = ThreadingHTTPServer((host, port), _handler_class(registry, ready, alive))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="imr-health", daemon=True
@@ -42,13 +44,14 @@ class HealthServer:
 
 
 def _handler_class(
-    registry: CollectorRegistry, ready: Callable[[], bool]
+    registry: CollectorRegistry, ready: Callable[[], bool], alive: Callable[[], bool]
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/healthz":
-                self._reply(200, b"ok\n", "text/plain")
+                ok = alive()
+                self._reply(200 if ok else 503, b"ok\n" if ok else b"stuck\n", "text/plain")
             elif path == "/readyz":
                 ok = ready()
                 self._reply(200 if ok else 503, b"ready\n" if ok else b"not ready\n", "text/plain")

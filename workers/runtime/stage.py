@@ -92,6 +92,7 @@ class StageRunner:
         self._stop_deadline = float("inf")
         self._batch_failures = 0
         self._lag_refreshed = 0.0
+        self._last_poll = time.monotonic()
         self._log = log.bind(stage=name)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -104,6 +105,12 @@ class StageRunner:
         """Joined the group and running (an empty assignment is legitimate: more members than
         partitions)."""
         return self._assigned_once and not self._stopping.is_set()
+
+    @property
+    def alive(self) -> bool:
+        """The loop polled within ``max.poll.interval.ms``. A batch never takes that long unless
+        a handler call hangs; the group has then evicted this member and only a restart helps."""
+        return time.monotonic() - self._last_poll < self._settings.max_poll_interval_ms / 1000
 
     def start(self) -> None:
         if self._consumer is not None:
@@ -214,6 +221,7 @@ class StageRunner:
         assert self._consumer is not None and self._producer is not None
         if self._stopping.is_set():
             return 0
+        self._last_poll = time.monotonic()
         batch = self._consumer.poll(timeout_s, self._settings.max_poll_records)
         self._refresh_lag()
         if not batch:
