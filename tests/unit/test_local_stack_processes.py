@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,7 +76,6 @@ def test_wait_reports_the_last_probe_error_on_timeout() -> None:
 
 def test_wait_gives_up_when_the_process_exits(managed: ManagedProcess) -> None:
     managed.start([sys.executable, "-c", "import time; time.sleep(0.2)"], os.environ, Path.cwd())
-    began = time.monotonic()
+    # Not "timed out after 30s": the wait noticed the exit.
     with pytest.raises(StackError, match="demo exited"):
         wait_until("a port that never opens", lambda: False, timeout=30, process=managed)
-    assert time.monotonic() - began < 10
