@@ -12,7 +12,7 @@ record consumed to the commit of the last one (the group join is excluded).
 Target: runner >= 0.8 x bare in both modes.
 
 Usage: ``.venv/bin/python -m benchmarks.runtime_overhead [--messages 5000] [--size 1024]
-[--partitions 4] [--batch 16] [--rounds 3] [--profile]``
+[--partitions 4] [--batches 16,256] [--rounds 3] [--profile]``
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ MODES: tuple[DeliveryMode, ...] = ("at_least_once", "exactly_once")
 class Run:
     impl: str
     mode: DeliveryMode
+    batch: int
     messages: int
     seconds: float
     cpu_seconds: float
@@ -177,7 +178,7 @@ def measure(
     finally:
         if profile is not None:
             profile.disable()
-    return Run(impl, settings.delivery_mode, count, seconds, cpu)
+    return Run(impl, settings.delivery_mode, settings.max_poll_records, count, seconds, cpu)
 
 
 def profile_text(profile: cProfile.Profile, lines: int = 25) -> str:
@@ -191,77 +192,80 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--size", type=int, default=1024, help="value bytes")
     parser.add_argument("--partitions", type=int, default=4)
-    parser.add_argument("--batch", type=int, default=16, help="max_poll_records for both")
+    parser.add_argument(
+        "--batches", default="16,256", help="max_poll_records values (the same for both loops)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile one runner run per mode")
     args = parser.parse_args()
     configure_logging("WARNING")
 
     services = shared_services()
-    base = Settings(
-        kafka_bootstrap_servers=services.kafka_bootstrap,
-        max_poll_records=args.batch,
-        http_port=0,
-        log_level="WARNING",
-    )
+    base = Settings(kafka_bootstrap_servers=services.kafka_bootstrap, http_port=0)
+    batches = [int(b) for b in args.batches.split(",")]
     source = f"{run_name('ovh')}.in"
     prefill(base, source, args.partitions, args.messages, args.size)
 
     runs: list[Run] = []
     profiles: dict[str, str] = {}
-    for mode in MODES:
-        settings = base.model_copy(update={"delivery_mode": mode})
-        for _ in range(args.rounds):
-            for impl in ("bare", "runner"):
-                result = measure(settings, impl, source, args.messages, args.partitions, None)
-                print(f"{mode:14} {impl:6} {result.rate:8.0f} msg/s", flush=True)
-                runs.append(result)
-        if args.profile:
-            profile = cProfile.Profile()
-            measure(settings, "runner", source, args.messages, args.partitions, profile)
-            profiles[mode] = profile_text(profile)
+    for batch in batches:
+        for mode in MODES:
+            settings = base.model_copy(update={"delivery_mode": mode, "max_poll_records": batch})
+            for _ in range(args.rounds):
+                for impl in ("bare", "runner"):
+                    result = measure(settings, impl, source, args.messages, args.partitions, None)
+                    print(
+                        f"batch {batch:4} {mode:14} {impl:6} {result.rate:8.0f} msg/s", flush=True
+                    )
+                    runs.append(result)
+            if args.profile and batch == batches[0]:
+                profile = cProfile.Profile()
+                measure(settings, "runner", source, args.messages, args.partitions, profile)
+                profiles[f"{mode}, max_poll_records={batch}"] = profile_text(profile)
 
-    rows, ratios, labels, values = [], {}, [], []
-    for mode in MODES:
-        rates = {
-            impl: [r.rate for r in runs if r.mode == mode and r.impl == impl]
-            for impl in ("bare", "runner")
-        }
-        cpu = {
-            impl: statistics.median(
-                1e6 * r.cpu_seconds / r.messages for r in runs if r.mode == mode and r.impl == impl
-            )
-            for impl in ("bare", "runner")
-        }
-        med = {impl: statistics.median(v) for impl, v in rates.items()}
-        ratios[mode] = med["runner"] / med["bare"]
-        for impl in ("bare", "runner"):
-            rows.append(
-                [
-                    mode,
-                    impl,
-                    f"{med[impl]:.0f}",
-                    " / ".join(f"{v:.0f}" for v in rates[impl]),
-                    f"{cpu[impl]:.0f}",
-                ]
-            )
-            labels.append(f"{impl}\n{mode}")
-            values.append(med[impl])
+    rows: list[list[object]] = []
+    ratios: dict[str, float] = {}
+    labels: list[str] = []
+    values: list[float] = []
+    for batch in batches:
+        for mode in MODES:
+            mine = [r for r in runs if r.mode == mode and r.batch == batch]
+            rates = {i: [r.rate for r in mine if r.impl == i] for i in ("bare", "runner")}
+            cpu = {
+                i: statistics.median(1e6 * r.cpu_seconds / r.messages for r in mine if r.impl == i)
+                for i in ("bare", "runner")
+            }
+            med = {impl: statistics.median(v) for impl, v in rates.items()}
+            ratios[f"{mode}, batch {batch}"] = med["runner"] / med["bare"]
+            for impl in ("bare", "runner"):
+                rows.append(
+                    [
+                        batch,
+                        mode,
+                        impl,
+                        f"{med[impl]:.0f}",
+                        " / ".join(f"{v:.0f}" for v in rates[impl]),
+                        f"{cpu[impl]:.0f}",
+                    ]
+                )
+                labels.append(f"{impl}\n{mode}\nbatch {batch}")
+                values.append(med[impl])
     ratio_rows = [
-        [mode, f"{ratio:.2f}", f">= {TARGET}", "met" if ratio >= TARGET else "missed"]
-        for mode, ratio in ratios.items()
+        [case, f"{ratio:.2f}", f">= {TARGET}", "met" if ratio >= TARGET else "missed"]
+        for case, ratio in ratios.items()
     ]
     payload = {
         "messages": args.messages,
         "value_bytes": args.size,
         "partitions": args.partitions,
-        "max_poll_records": args.batch,
+        "max_poll_records": batches,
         "rounds": args.rounds,
         "services": services.origin,
         "runs": [
             {
                 "impl": r.impl,
                 "mode": r.mode,
+                "max_poll_records": r.batch,
                 "messages": r.messages,
                 "seconds": round(r.seconds, 4),
                 "msgs_per_s": round(r.rate, 1),
@@ -276,12 +280,14 @@ def main() -> None:
     parts = [
         "# Runtime overhead: StageRunner vs a bare kafka-python loop",
         f"{args.messages} records of {args.size} bytes on {args.partitions} partitions, "
-        f"max_poll_records={args.batch}, {args.rounds} alternating rounds, broker from "
+        f"max_poll_records {args.batches}, {args.rounds} alternating rounds, broker from "
         f"{services.origin}. Median throughput, from the first record consumed to the last "
         "commit; CPU is the benchmark process's CPU time (all threads) per record.",
-        markdown_table(["mode", "loop", "msgs/s (median)", "msgs/s (rounds)", "CPU µs/msg"], rows),
+        markdown_table(
+            ["batch", "mode", "loop", "msgs/s (median)", "msgs/s (rounds)", "CPU µs/msg"], rows
+        ),
         "## Ratio runner / bare (throughput, higher is better)",
-        markdown_table(["mode", "ratio", "target", "result"], ratio_rows),
+        markdown_table(["case", "ratio", "target", "result"], ratio_rows),
     ]
     for profiled, text in profiles.items():
         parts += [f"## Profile of one runner run, {profiled} (cumulative)", f"```\n{text}\n```"]
