@@ -71,6 +71,8 @@ class Outcome:
     attempt: int | None
     seconds: float
     headers: dict[str, str] = field(default_factory=dict)
+    record: Message | None = None
+    """The dead letter as consumed (original key, value and headers plus ``imr.dlq.*``)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class BadInputRun:
         self.pool = WorkerPool(worker_env(self.settings))
         self.reader = OutcomeReader(self.settings)
         self.producer: Producer = KafkaTransport(self.settings).producer()
-        self._seen = 0
+        self.published: dict[bytes, bytes] = {}
 
     def __enter__(self) -> BadInputRun:
         self.pool.start_pipeline()
@@ -147,6 +149,8 @@ class BadInputRun:
         return self.store.put(self.settings.s3_bucket, key, data, content_type)
 
     def publish(self, key: str, value: bytes) -> None:
+        """Put a raw record on the notifications topic (remembered in :attr:`published`)."""
+        self.published[key.encode()] = value
         self.producer.send(Output(self.settings.topic_s3_events, key.encode(), value))
         self.producer.flush()
 
@@ -218,6 +222,7 @@ def _dead_letter(message: Message, seconds: float) -> Outcome:
         int(attempt) if attempt and attempt.isdigit() else None,
         seconds,
         headers,
+        message,
     )
 
 

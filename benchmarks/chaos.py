@@ -22,7 +22,8 @@ and every repeat has the same content (the record, ignoring the announcement fie
 repeat). Missing must be zero in both.
 
 Usage: ``.venv/bin/python -m benchmarks.chaos [--letters 300] [--rate 6]
-[--modes exactly_once,at_least_once] [--kill-every 2.5] [--out DIR]``
+[--modes exactly_once,at_least_once] [--kill-every 2.5] [--dynamic-ids] [--name chaos]
+[--out DIR]``
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ def run_mode(
     rate: float,
     kill_every: float,
     seed: int,
+    static: bool = True,
 ) -> ModeResult:
     began = time.monotonic()
     settings: Settings = pipeline_settings(
@@ -201,7 +203,7 @@ def run_mode(
     )
     store = prepare(settings)
     env = worker_env(settings)
-    pool = WorkerPool(env, static=True)
+    pool = WorkerPool(env, static=static)
     pool.start_pipeline()
     chaos = Chaos(stack, pool, kill_every, seed)
     reader = OutcomeReader(settings)
@@ -282,6 +284,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--port-base", type=int, default=29092, help="private stack ports")
     parser.add_argument("--out", type=Path, default=RESULTS, help="report folder")
+    parser.add_argument(
+        "--dynamic-ids",
+        action="store_true",
+        help="no IMR_INSTANCE_ID: every replacement is a new member with a new transactional id",
+    )
+    parser.add_argument("--name", default="chaos", help="report name")
     args = parser.parse_args()
     configure_logging("WARNING")
     stop_on_sigterm()
@@ -297,7 +305,14 @@ def main() -> None:
             mode = cast(DeliveryMode, name)
             print(f"{mode}:", flush=True)
             result = run_mode(
-                stack, mode, files, args.letters, args.rate, args.kill_every, args.seed
+                stack,
+                mode,
+                files,
+                args.letters,
+                args.rate,
+                args.kill_every,
+                args.seed,
+                static=not args.dynamic_ids,
             )
             print(f"  {asdict(result)}", flush=True)
             results.append(result)
@@ -308,6 +323,7 @@ def main() -> None:
         "rate_per_s": args.rate,
         "kill_every_s": args.kill_every,
         "seed": args.seed,
+        "instance_ids": "dynamic" if args.dynamic_ids else "stable per slot",
         "results": [asdict(r) for r in results],
         "passed": all(r.passed for r in results),
     }
@@ -317,16 +333,21 @@ def main() -> None:
             f"{args.letters} letters per mode from {origin}, PUT at {args.rate:g}/s; a random "
             f"worker SIGKILLed every {args.kill_every:g} s (stages in turn) and restarted; the "
             "broker restarted once and the S3 server once; then `imr reconcile`. Private local "
-            "stack, one worker per stage with a stable instance id.",
+            "stack, one worker per stage, "
+            + (
+                "no instance ids (each replacement is a new member)."
+                if args.dynamic_ids
+                else "each with a stable instance id."
+            ),
             markdown_table(columns, [list(asdict(r).values()) for r in results]),
             "Pass: exactly-once, exactly one determination per letter; at-least-once, at least "
             "one with identical content; zero missing in both. "
             f"Result: **{'passed' if payload['passed'] else 'FAILED'}**.",
         ]
     )
-    write_report("chaos", payload, md, out=args.out)
+    write_report(args.name, payload, md, out=args.out)
     plot_bars(
-        args.out / "chaos.png",
+        args.out / f"{args.name}.png",
         "Fault run: letters, determinations, duplicates, missing",
         [f"{r.mode}\n{k}" for r in results for k in ("letters", "determined", "dupes", "missing")],
         [v for r in results for v in (r.letters, r.letters_determined, r.duplicates, r.missing)],

@@ -29,6 +29,7 @@ from benchmarks.bad_inputs import (  # noqa: E402
     Case,
 )
 from benchmarks.services import S3Endpoint, Services  # noqa: E402
+from schemas.events import LetterReceived, from_kafka  # noqa: E402
 from workers.runtime.dead_letter import DLQ_SOURCE_TOPIC  # noqa: E402
 from workers.stages import source_topic  # noqa: E402
 
@@ -55,6 +56,14 @@ def test_bad_input_reaches_its_outcome_and_the_worker_survives(
     assert case.accepts(outcome), f"{case.name}: expected {case.expected()}, got {outcome}"
     if case.stage is not None:
         assert outcome.headers[DLQ_SOURCE_TOPIC] == source_topic(case.stage, run.settings)
+        assert outcome.record is not None
+        original = outcome.record
+        if case.stage == "ingest":
+            assert original.value == run.published[original.key or b""]
+        else:
+            event = from_kafka(original.value, original.headers)
+            assert isinstance(event, LetterReceived)
+            assert (original.key or b"").decode() == event.data.letter_id
     exited = [(w.stage, run.pool.tail(w)) for w in run.pool.dead()]
     assert not exited, f"worker exited: {exited}"
     assert rss_kib is not None and rss_kib < RSS_AFTER_LIMIT_KIB, (
