@@ -12,7 +12,7 @@ record consumed to the commit of the last one (the group join is excluded).
 Target: runner >= 0.8 x bare in both modes.
 
 Usage: ``.venv/bin/python -m benchmarks.runtime_overhead [--messages 5000] [--size 1024]
-[--partitions 4] [--batches 16,256] [--rounds 3] [--profile]``
+[--partitions 4] [--batches 16,256] [--rounds 5] [--profile]``
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def main() -> None:
     parser.add_argument(
         "--batches", default="16,256", help="max_poll_records values (the same for both loops)"
     )
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="cProfile one runner run per mode")
     args = parser.parse_args()
     configure_logging("WARNING")
