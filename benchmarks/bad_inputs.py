@@ -16,7 +16,6 @@ them as a report: ``.venv/bin/python -m benchmarks.bad_inputs [--bomb-mib 1024]`
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -30,8 +29,10 @@ from urllib.parse import quote_plus
 from benchmarks.pipeline import (
     OutcomeReader,
     WorkerPool,
+    peak_kib,
     pipeline_settings,
     prepare,
+    reset_peak,
     rss_kib,
     run_name,
     stop_on_sigterm,
@@ -196,14 +197,14 @@ class BadInputRun:
         """Resident and peak (VmHWM) KiB of the live worker of ``stage``."""
         for worker in self.pool.alive():
             if worker.stage == stage:
-                return rss_kib(worker.process.pid), _peak_kib(worker.process.pid)
+                return rss_kib(worker.process.pid), peak_kib(worker.process.pid)
         return None, None
 
     def run(self, case: Case) -> tuple[Outcome | None, int | None, int | None]:
         """Inject ``case``; its outcome (``None`` if none came) and the handling worker's
         resident and peak memory afterwards."""
         for worker in self.pool.alive():
-            _reset_peak(worker.process.pid)
+            reset_peak(worker.process.pid)
         began = time.time()
         key = case.inject(self)
         outcome = self.wait(key, began)
@@ -224,20 +225,6 @@ def _dead_letter(message: Message, seconds: float) -> Outcome:
         headers,
         message,
     )
-
-
-def _peak_kib(pid: int) -> int | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    return next((int(line.split()[1]) for line in status.splitlines() if "VmHWM" in line), None)
-
-
-def _reset_peak(pid: int) -> None:
-    """Start a new VmHWM measurement for ``pid`` (Linux: ``5`` in ``clear_refs``)."""
-    with contextlib.suppress(OSError):
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 def _file(path: Path, content_type: str = "application/pdf") -> Callable[[BadInputRun], str]:

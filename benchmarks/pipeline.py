@@ -7,6 +7,7 @@ determinations and dead-letter topics (``read_committed``) and notes when each r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -38,16 +39,14 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
-def letter_files(*, letters_only: bool = True) -> tuple[list[Path], str]:
+def letter_files() -> tuple[list[Path], str]:
     """Letter PDFs to upload and where they came from: the corpus when present, else the
-    fixture PDFs (without the deliberately negative ones when ``letters_only``)."""
+    fixture PDFs without the deliberately negative ones."""
     corpus = sorted((CORPUS / "pdf").glob("*.pdf"))
     if corpus:
         return corpus, f"corpus {CORPUS / 'pdf'} ({len(corpus)} PDFs)"
     print(f"corpus not found at {CORPUS / 'pdf'}: using the fixture PDFs in {FIXTURE_PDFS}")
-    fixtures = sorted(FIXTURE_PDFS.glob("*.pdf"))
-    if letters_only:
-        fixtures = [p for p in fixtures if not p.name.startswith(NOT_LETTERS)]
+    fixtures = [p for p in sorted(FIXTURE_PDFS.glob("*.pdf")) if not p.name.startswith(NOT_LETTERS)]
     return fixtures, f"fixtures {FIXTURE_PDFS} ({len(fixtures)} PDFs)"
 
 
@@ -149,16 +148,32 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def rss_kib(pid: int) -> int | None:
-    """Resident set size of ``pid`` in KiB, ``None`` once it is gone."""
+def _status_kib(pid: int, field: str) -> int | None:
+    """A ``kB`` field of ``/proc/<pid>/status``, ``None`` once the process is gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
     for line in status.splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return None
+
+
+def rss_kib(pid: int) -> int | None:
+    """Resident set size of ``pid`` in KiB."""
+    return _status_kib(pid, "VmRSS")
+
+
+def peak_kib(pid: int) -> int | None:
+    """Peak resident set size (``VmHWM``) of ``pid`` in KiB since start or :func:`reset_peak`."""
+    return _status_kib(pid, "VmHWM")
+
+
+def reset_peak(pid: int) -> None:
+    """Start a new peak measurement for ``pid`` (Linux: ``5`` written to ``clear_refs``)."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 @dataclass
@@ -245,8 +260,8 @@ class WorkerPool:
     def rss_kib(self, stage: Stage) -> list[int]:
         return [r for w in self.alive() if w.stage == stage for r in [rss_kib(w.process.pid)] if r]
 
-    def stop(self, timeout_s: float = 30.0) -> list[int | None]:
-        """SIGTERM every worker, SIGKILL what outlives ``timeout_s``; returns the exit codes."""
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """SIGTERM every worker, SIGKILL what outlives ``timeout_s``."""
         for worker in self.alive():
             worker.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
@@ -256,7 +271,6 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
-        return [w.process.returncode for w in self.workers]
 
     def tail(self, worker: Worker, chars: int = 2000) -> str:
         return worker.log.read_text(errors="replace")[-chars:]
