@@ -7,6 +7,7 @@ import pytest
 from workers.observability.tracing import (
     TraceContext,
     child_context,
+    new_id,
     parse_traceparent,
     propagate_trace,
 )
@@ -50,6 +51,15 @@ def test_child_keeps_the_trace_and_flags_with_a_new_span() -> None:
 def test_a_record_without_context_starts_a_new_trace() -> None:
     first, second = child_context(message()), child_context(message())
     assert len(first.trace_id) == 32 and first.trace_id != second.trace_id
+
+
+def test_new_ids_are_lowercase_hex_of_the_asked_width_and_never_all_zero(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    span, trace = new_id(64), new_id(128)
+    assert parse_traceparent(f"00-{trace}-{span}-01".encode()) == TraceContext(trace, span)
+    monkeypatch.setattr("random.getrandbits", lambda bits: 0)
+    assert (new_id(64), new_id(128)) == ("0" * 15 + "1", "0" * 31 + "1")
 
 
 def test_outputs_get_one_traceparent_and_the_inbound_tracestate() -> None:

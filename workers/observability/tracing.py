@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -39,12 +39,21 @@ def parse_traceparent(value: bytes | None) -> TraceContext | None:
     return TraceContext(trace_id, span_id, flags)
 
 
+def new_id(bits: int) -> str:
+    """A random, non-zero id of ``bits`` bits in lowercase hex.
+
+    W3C trace and span ids must be unique, not secret, so they come from ``random`` (reseeded
+    in each forked process) rather than the slower ``secrets``; all-zero ids are invalid.
+    """
+    return f"{random.getrandbits(bits) or 1:0{bits // 4}x}"
+
+
 def child_context(message: Message) -> TraceContext:
     """A new span under the message's trace, or the root of a new trace when it carries none."""
     parent = parse_traceparent(message.header(TRACEPARENT))
-    span_id = secrets.token_hex(8)
+    span_id = new_id(64)
     if parent is None:
-        return TraceContext(secrets.token_hex(16), span_id)
+        return TraceContext(new_id(128), span_id)
     return TraceContext(parent.trace_id, span_id, parent.flags)
 
 
