@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import pytest
+import structlog
 
 from workers.config import Settings
 from workers.runtime import (
@@ -337,6 +338,34 @@ def test_trace_context_flows_from_the_inbound_record_to_its_outputs() -> None:
     version, trace_id, span_id, flags = dict(out.headers)["traceparent"].decode().split("-")
     assert (version, trace_id, flags) == ("00", "4bf92f3577b34da6a3ce929d0e0e4736", "01")
     assert span_id != "00f067aa0ba902b7" and len(span_id) == 16
+
+
+def test_log_lines_of_a_record_carry_its_position_and_trace_until_the_batch_ends() -> None:
+    bus = MemoryTransport(default_partitions=2)
+    parent = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    for key in (b"k1", b"k2", b"k3", b"k4"):
+        bus.publish(SOURCE, key, key=key, headers=[("traceparent", parent)])
+    seen: dict[bytes, dict[str, object]] = {}
+
+    def remember(message: Message) -> Sequence[Output]:
+        seen[message.value] = structlog.contextvars.get_contextvars()
+        return echo(message)
+
+    structlog.contextvars.bind_contextvars(request="outer")
+    try:
+        runner(bus, remember, settings(max_poll_records=4)).run_until_idle()
+        assert structlog.contextvars.get_contextvars() == {"request": "outer"}
+    finally:
+        structlog.contextvars.unbind_contextvars("request")
+    assert {m.value for m in bus.records(SOURCE)} == set(seen)
+    for record in bus.records(SOURCE):
+        assert seen[record.value] == {
+            "request": "outer",
+            "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+            "topic": SOURCE,
+            "partition": record.partition,
+            "offset": record.offset,
+        }
 
 
 class FlakyCommitTransport(MemoryTransport):

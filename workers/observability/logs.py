@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, TextIO
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import Token
+from typing import TYPE_CHECKING, Any, TextIO
 
 import structlog
 
 from workers.observability.redaction import redact
+
+if TYPE_CHECKING:  # the runtime imports this module; keep the dependency one-way at run time
+    from workers.runtime.messages import Message, TopicPartition
 
 # kafka-python logs record keys and values at DEBUG; never let those through.
 _QUIET_LOGGERS = {"kafka": logging.WARNING, "botocore": logging.WARNING, "urllib3": logging.WARNING}
@@ -43,3 +49,41 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+
+
+class RecordLogContext:
+    """Binds the log fields of the record being handled (``trace_id``, ``topic``,
+    ``partition``, ``offset``) as structlog context variables, for the runner's and the
+    handler's log lines.
+
+    Cheaper than a bind and a reset per record: each record binds only what changed, and the
+    context is restored once, when the batch ends (see :func:`batch_log_context`).
+    """
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, Token[Any]] = {}
+        self._partition: TopicPartition | None = None
+
+    def bind(self, message: Message, trace_id: str) -> None:
+        fields: dict[str, Any] = {"trace_id": trace_id, "offset": message.offset}
+        if message.topic_partition != self._partition:
+            self._partition = message.topic_partition
+            fields["topic"], fields["partition"] = message.topic, message.partition
+        for name, token in structlog.contextvars.bind_contextvars(**fields).items():
+            self._tokens.setdefault(name, token)
+
+    def reset(self) -> None:
+        """Restore the fields as they were before the first :meth:`bind`."""
+        structlog.contextvars.reset_contextvars(**self._tokens)
+        self._tokens.clear()
+        self._partition = None
+
+
+@contextmanager
+def batch_log_context() -> Iterator[RecordLogContext]:
+    """A :class:`RecordLogContext` for one batch, reset when the batch is done."""
+    context = RecordLogContext()
+    try:
+        yield context
+    finally:
+        context.reset()

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _SECONDS_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+_FAILURE_KINDS = ("transient", "permanent")
+
+
+@dataclass(frozen=True, slots=True)
+class StageMetrics:
+    """The series of one stage, labelled once instead of looked up again for every record."""
+
+    messages_in: Counter
+    messages_out: Counter
+    messages_failed: Mapping[str, Counter]
+    """By failure kind (``transient``, ``permanent``)."""
+    dead_letters: Counter
+    processing_seconds: Histogram
 
 
 class RuntimeMetrics:
@@ -38,13 +52,18 @@ class RuntimeMetrics:
         )
         self._lag_series: dict[str, set[tuple[str, str]]] = {}
 
-    def register_stage(self, stage: str) -> None:
-        """Export the stage's series at zero before anything happens, for dashboards and alerts."""
-        for metric in (self.messages_in, self.messages_out, self.dead_letters):
-            metric.labels(stage)
-        for kind in ("transient", "permanent"):
-            self.messages_failed.labels(stage, kind)
-        self.processing_seconds.labels(stage)
+    def for_stage(self, stage: str) -> StageMetrics:
+        """The stage's series, exported at zero from now on (before anything happens), for
+        dashboards and alerts."""
+        return StageMetrics(
+            messages_in=self.messages_in.labels(stage),
+            messages_out=self.messages_out.labels(stage),
+            messages_failed={
+                kind: self.messages_failed.labels(stage, kind) for kind in _FAILURE_KINDS
+            },
+            dead_letters=self.dead_letters.labels(stage),
+            processing_seconds=self.processing_seconds.labels(stage),
+        )
 
     def record_lag(self, stage: str, lag: Iterable[tuple[tuple[str, int], int]]) -> None:
         """``lag`` pairs ``(topic, partition)`` with the records not yet consumed there, for

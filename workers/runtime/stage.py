@@ -21,6 +21,7 @@ from types import FrameType
 import structlog
 
 from workers.config import Settings, Stage
+from workers.observability.logs import RecordLogContext, batch_log_context
 from workers.observability.metrics import RuntimeMetrics
 from workers.observability.tracing import child_context, propagate_trace
 from workers.runtime.dead_letter import FailurePolicy
@@ -78,7 +79,7 @@ class StageRunner:
         self._settings = settings
         self._policy = policy or FailurePolicy.from_settings(settings, name)
         self.metrics = metrics or RuntimeMetrics()
-        self.metrics.register_stage(name)
+        self._series = self.metrics.for_stage(name)
         self._exactly_once = settings.delivery_mode == "exactly_once"
         self._instance_id = instance_id or settings.instance_id or default_instance_id()
         self._consumer: Consumer | None = None
@@ -253,17 +254,18 @@ class StageRunner:
         if self._exactly_once:
             producer.begin_transaction()
         try:
-            for message in batch:
-                tp = message.topic_partition
-                if tp in rewind or tp not in self._owned:
-                    continue
-                try:
-                    self._settle(message, producer, budget_end)
-                except _Rewind:
-                    rewind[tp] = message.offset
-                else:
-                    done[tp] = message.offset + 1
-                    settled += 1
+            with batch_log_context() as log_context:
+                for message in batch:
+                    tp = message.topic_partition
+                    if tp in rewind or tp not in self._owned:
+                        continue
+                    try:
+                        self._settle(message, producer, budget_end, log_context)
+                    except _Rewind:
+                        rewind[tp] = message.offset
+                    else:
+                        done[tp] = message.offset + 1
+                        settled += 1
             if self._exactly_once:
                 if done:
                     producer.send_offsets_to_transaction(done, consumer)
@@ -278,7 +280,13 @@ class StageRunner:
             raise
         return done, rewind, settled
 
-    def _settle(self, message: Message, producer: Producer, budget_end: float) -> None:
+    def _settle(
+        self,
+        message: Message,
+        producer: Producer,
+        budget_end: float,
+        log_context: RecordLogContext,
+    ) -> None:
         """Produce the outputs or the dead letter of one record, retrying transient failures."""
         if self._stopping.is_set() and time.monotonic() > self._stop_deadline:
             raise _Rewind
@@ -289,41 +297,36 @@ class StageRunner:
         retry = self._policy.retry
         trace = child_context(message)
         if attempt == 0:  # a postponed retry was counted when it first arrived
-            self.metrics.messages_in.labels(self.name).inc()
+            self._series.messages_in.inc()
         started = time.monotonic()
-        with structlog.contextvars.bound_contextvars(
-            trace_id=trace.trace_id,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-        ):
-            self._wait_until(not_before, key, attempt)
-            while True:
-                attempt += 1
-                try:
-                    outputs = propagate_trace(message, self.handler(message), trace)
-                    for output in outputs:
-                        producer.send(output)
-                except DeliveryError:
-                    raise
-                except Exception as exc:
-                    failure = classify(exc)
-                else:
-                    self.metrics.messages_out.labels(self.name).inc(len(outputs))
-                    break
-                self.metrics.messages_failed.labels(self.name, failure.kind).inc()
-                if not retry.should_retry(failure, attempt):
-                    self._dead_letter(message, failure, attempt, producer)
-                    break
-                delay = retry.delay(attempt)
-                self._log.info(
-                    "retrying", error_class=failure.error_class, attempt=attempt, delay_s=delay
-                )
-                if time.monotonic() + delay > budget_end:
-                    self._postponed[key] = (attempt, time.monotonic() + delay)
-                    raise _Rewind
-                self._wait_until(time.monotonic() + delay, key, attempt)
-        self.metrics.processing_seconds.labels(self.name).observe(time.monotonic() - started)
+        log_context.bind(message, trace.trace_id)
+        self._wait_until(not_before, key, attempt)
+        while True:
+            attempt += 1
+            try:
+                outputs = propagate_trace(message, self.handler(message), trace)
+                for output in outputs:
+                    producer.send(output)
+            except DeliveryError:
+                raise
+            except Exception as exc:
+                failure = classify(exc)
+            else:
+                self._series.messages_out.inc(len(outputs))
+                break
+            self._series.messages_failed[failure.kind].inc()
+            if not retry.should_retry(failure, attempt):
+                self._dead_letter(message, failure, attempt, producer)
+                break
+            delay = retry.delay(attempt)
+            self._log.info(
+                "retrying", error_class=failure.error_class, attempt=attempt, delay_s=delay
+            )
+            if time.monotonic() + delay > budget_end:
+                self._postponed[key] = (attempt, time.monotonic() + delay)
+                raise _Rewind
+            self._wait_until(time.monotonic() + delay, key, attempt)
+        self._series.processing_seconds.observe(time.monotonic() - started)
 
     def _wait_until(self, when: float, key: tuple[TopicPartition, int], attempt: int) -> None:
         delay = when - time.monotonic()
@@ -335,7 +338,7 @@ class StageRunner:
         self, message: Message, failure: Failure, attempt: int, producer: Producer
     ) -> None:
         producer.send(self._policy.dead_letter.dead_letter(message, failure, attempt))
-        self.metrics.dead_letters.labels(self.name).inc()
+        self._series.dead_letters.inc()
         self._log.warning(
             "dead_lettered",
             error_class=failure.error_class,
