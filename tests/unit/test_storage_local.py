@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,13 @@ def test_list_walks_subfolders_in_key_order_filtered_by_prefix(store: LocalFolde
     assert [info.key for info in listed] == ["in/a.txt", "in/z.pdf"]
     assert listed[0].etag == hashlib.sha256(b"in/a.txt").hexdigest()
     assert listed[0].bucket == "drop"
+
+
+def test_last_modified_is_the_file_modification_time(store: LocalFolderStore) -> None:
+    written = store.put("drop", "in/a.txt", b"a", "text/plain")
+    written_at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    os.utime(store.folder / "in" / "a.txt", (written_at.timestamp(), written_at.timestamp()))
+
+    assert written.last_modified is not None and written.last_modified.tzinfo is not None
+    assert store.head("drop", "in/a.txt").last_modified == written_at
+    assert [info.last_modified for info in store.list("drop")] == [written_at]

@@ -7,6 +7,7 @@ import mimetypes
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from workers.storage.errors import (
@@ -83,7 +84,12 @@ class LocalFolderStore:
             handle.write(data)
         os.replace(temporary, path)
         return ObjectInfo(
-            bucket=bucket, key=key, size=len(data), etag=_etag(data), content_type=content_type
+            bucket=bucket,
+            key=key,
+            size=len(data),
+            etag=_etag(data),
+            content_type=content_type,
+            last_modified=_modified(path),
         )
 
     def _check_bucket(self, bucket: str) -> None:
@@ -111,7 +117,12 @@ class LocalFolderStore:
             size=len(data),
             etag=_etag(data),
             content_type=_content_type(key),
+            last_modified=_modified(path),
         )
+
+
+def _modified(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
 def _hidden(relative: Path) -> bool:

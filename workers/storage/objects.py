@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectInfo:
-    """Metadata of one stored object version. ``etag`` is unquoted."""
+    """Metadata of one stored object version. ``etag`` is unquoted; ``last_modified`` (timezone
+    aware) is when the version was written, ``None`` where the store did not say."""
 
     bucket: str
     key: str
@@ -17,6 +19,7 @@ class ObjectInfo:
     etag: str | None = None
     version_id: str | None = None
     content_type: str | None = None
+    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

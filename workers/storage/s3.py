@@ -130,6 +130,7 @@ class S3ObjectStore:
             etag=found_etag,
             version_id=response.get("VersionId") or version_id,
             content_type=response.get("ContentType"),
+            last_modified=response.get("LastModified"),
         )
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
@@ -142,6 +143,7 @@ class S3ObjectStore:
                         key=item["Key"],
                         size=item.get("Size", 0),
                         etag=normalise_etag(item.get("ETag")),
+                        last_modified=item.get("LastModified"),
                     )
 
     def put(self, bucket: str, key: str, data: bytes, content_type: str) -> ObjectInfo:
