@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # Document limits.
     max_object_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_pages: int = Field(default=200, ge=1)
+    # What a PDF's Flate streams may inflate to in all (decompression bombs).
+    max_inflated_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
 
     # Observability.
     http_port: int = Field(default=8080, ge=0, le=65535)

@@ -183,6 +183,7 @@ def test_parse_fails_permanently_for_a_missing_object(store: LocalFolderStore) -
         (FIXTURES / "broken" / "encrypted.pdf", {}, "encrypted"),
         (LETTER, {"max_object_bytes": 100}, "too_large"),
         (LETTER, {"max_pages": 1}, "too_large"),
+        (FIXTURES / "pdf" / "c_upheld.pdf", {"max_inflated_bytes": 1}, "too_large"),
     ],
 )
 def test_parse_turns_unreadable_documents_into_reasoned_permanent_failures(

@@ -19,6 +19,7 @@ from workers.extraction.errors import (
     UnknownLayoutError,
 )
 from workers.extraction.layouts import detect
+from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES
 from workers.extraction.text_layer import load_document
 
 EXTRACTOR_VERSION = "imr-extractor/0.1.0"
@@ -40,10 +41,17 @@ __all__ = [
 
 
 def extract(
-    data: bytes, *, media_type: str | None = None, max_pages: int | None = None
+    data: bytes,
+    *,
+    media_type: str | None = None,
+    max_pages: int | None = None,
+    max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
 ) -> LetterRecord:
     """Extract one letter from PDF (sniffed by ``%PDF-``) or plain-text bytes."""
-    return extract_document(load_document(data, media_type=media_type, max_pages=max_pages))
+    doc = load_document(
+        data, media_type=media_type, max_pages=max_pages, max_inflated_bytes=max_inflated_bytes
+    )
+    return extract_document(doc)
 
 
 def extract_document(doc: Document) -> LetterRecord:

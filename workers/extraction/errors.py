@@ -40,6 +40,6 @@ class CorruptDocumentError(ExtractionError):
 
 
 class DocumentTooLargeError(ExtractionError):
-    """More pages or bytes than the configured limits allow."""
+    """More pages, bytes or inflated stream bytes than the configured limits allow."""
 
     reason = "too_large"

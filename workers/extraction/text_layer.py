@@ -25,6 +25,7 @@ from workers.extraction.errors import (
     NotALetterError,
     NoTextLayerError,
 )
+from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES, check_inflated_size
 
 PDF_MAGIC = b"%PDF-"
 PAGE_BREAK = "\f"
@@ -212,11 +213,18 @@ def document_from_pages(pages: Sequence[str]) -> Document:
     return Document(text=PAGE_BREAK.join(parts), page_starts=tuple(starts))
 
 
-def read_pdf(data: bytes, *, max_pages: int | None = None) -> Document:
-    """Extract the text layer of a PDF.
+def read_pdf(
+    data: bytes,
+    *,
+    max_pages: int | None = None,
+    max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
+) -> Document:
+    """Extract the text layer of a PDF whose Flate streams inflate to at most
+    ``max_inflated_bytes`` (checked before PDFium sees the document).
 
     Raises EncryptedDocumentError, CorruptDocumentError, DocumentTooLargeError, NoTextLayerError.
     """
+    check_inflated_size(data, max_inflated_bytes)
     with _PDFIUM_LOCK:
         pages = _pdf_page_texts(data, max_pages)
     if not any(_has_text(page) for page in pages):
@@ -313,7 +321,11 @@ def _strip_lines(text: str) -> str:
 
 
 def load_document(
-    data: bytes, *, media_type: str | None = None, max_pages: int | None = None
+    data: bytes,
+    *,
+    media_type: str | None = None,
+    max_pages: int | None = None,
+    max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
 ) -> Document:
     """Read PDF (sniffed by ``%PDF-`` in the first KiB) or plain-text bytes into a Document.
 
@@ -323,7 +335,7 @@ def load_document(
     if not data or not data.strip():
         raise NotALetterError("input is empty")
     if PDF_MAGIC in data[:1024]:
-        return read_pdf(data, max_pages=max_pages)
+        return read_pdf(data, max_pages=max_pages, max_inflated_bytes=max_inflated_bytes)
     try:
         return read_text(data, max_pages=max_pages)
     except NotALetterError as exc:

@@ -19,9 +19,10 @@ def make_parse_handler(settings: Settings, store: ObjectStore) -> Handler:
     """Reads ``settings.topic_letters_received``; writes ``settings.topic_letters_parsed``.
 
     The object is read pinned to the announced version (or etag) and at most
-    ``settings.max_object_bytes`` long; the extractor stops at ``settings.max_pages``. Storage
-    errors keep their own permanent/transient kind; extraction errors become permanent
-    failures with the extractor's reason code.
+    ``settings.max_object_bytes`` long; the extractor stops at ``settings.max_pages`` and at
+    ``settings.max_inflated_bytes`` of inflated PDF streams. Storage errors keep their own
+    permanent/transient kind; extraction errors become permanent failures with the extractor's
+    reason code.
     """
     topic = settings.topic_letters_parsed
 
@@ -37,7 +38,12 @@ def make_parse_handler(settings: Settings, store: ObjectStore) -> Handler:
         )
         content_type = source.content_type or stored.content_type
         try:
-            record = extract(stored.data, media_type=content_type, max_pages=settings.max_pages)
+            record = extract(
+                stored.data,
+                media_type=content_type,
+                max_pages=settings.max_pages,
+                max_inflated_bytes=settings.max_inflated_bytes,
+            )
         except ExtractionError as error:
             raise PermanentError(error.reason) from error
         read = source.model_copy(
