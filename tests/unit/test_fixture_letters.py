@@ -16,9 +16,9 @@ import pytest
 
 from workers.extraction import (
     CorruptDocumentError,
+    EmptyDocumentError,
     EncryptedDocumentError,
     ExtractionError,
-    NotALetterError,
     NoTextLayerError,
     extract,
 )
@@ -141,7 +141,7 @@ def test_every_item_value_has_provenance_inside_the_letter(source: Path) -> None
 
 
 BROKEN_CASES = [
-    ("empty.pdf", NotALetterError),
+    ("empty.pdf", EmptyDocumentError),
     ("truncated.pdf", CorruptDocumentError),
     ("encrypted.pdf", EncryptedDocumentError),
     ("image_only.pdf", NoTextLayerError),

@@ -13,9 +13,11 @@ from reportlab.pdfgen import canvas
 from workers.extraction.errors import (
     CorruptDocumentError,
     DocumentTooLargeError,
+    EmptyDocumentError,
     EncryptedDocumentError,
     NotALetterError,
     NoTextLayerError,
+    UnsupportedMediaTypeError,
 )
 from workers.extraction.text_layer import (
     document_from_pages,
@@ -39,6 +41,7 @@ def _pdf(pages: list[list[str]]) -> bytes:
     return buffer.getvalue()
 
 
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 PAGE_ONE = ["Case Number: CM17-0000001", "Date Assigned: 01/09/2017 Date of Injury: 10/11/2016"]
 PAGE_TWO = ["Decision rationale: The request is not medically necessary."]
 
@@ -187,10 +190,34 @@ class TestPlainText:
         assert doc.pages == 2
         assert doc.text == "page one\n\fpage two"
 
-    @pytest.mark.parametrize("data", [b"", b"   \n\t ", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"])
-    def test_empty_or_binary_input_is_not_a_letter(self, data: bytes) -> None:
-        with pytest.raises(NotALetterError):
+    @pytest.mark.parametrize("data", [b"", b"   \n\t ", "\ufeff \r\n".encode()])
+    def test_empty_or_blank_input_is_an_empty_document(self, data: bytes) -> None:
+        with pytest.raises(EmptyDocumentError) as caught:
             load_document(data)
+        assert caught.value.reason == "empty_document"
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            PNG,
+            b"\xff\xd8\xff\xe0\x00\x10JFIF",
+            b"GIF89a\x01\x00\x01\x00",
+            b"II*\x00\x08\x00\x00\x00",
+            b"PK\x03\x04\x14\x00\x06\x00",
+            b"some text\x00with a NUL",
+            bytes(range(1, 32)) * 4 + b"mostly control characters",
+            "\ufeffbroken".encode("utf-16-le")[:-1].join([b"\xff\xfe", b""]),
+        ],
+        ids=["png", "jpeg", "gif", "tiff", "zip", "nul", "controls", "bad-utf16"],
+    )
+    def test_binary_input_is_an_unsupported_media_type(self, data: bytes) -> None:
+        with pytest.raises(UnsupportedMediaTypeError) as caught:
+            load_document(data)
+        assert caught.value.reason == "unsupported_media_type"
+
+    def test_text_with_a_few_control_characters_is_still_text(self) -> None:
+        text = "Case Number: CM17-0000001\x1b\x07 " + "Decision rationale. " * 10
+        assert load_document(text.encode()).text.startswith("Case Number: CM17-0000001")
 
     def test_page_limit(self) -> None:
         with pytest.raises(DocumentTooLargeError):
@@ -228,7 +255,7 @@ class TestPdf:
     def test_zero_byte_pdf_file_is_empty_input(self, tmp_path: Path) -> None:
         path = tmp_path / "empty.pdf"
         path.write_bytes(b"")
-        with pytest.raises(NotALetterError):
+        with pytest.raises(EmptyDocumentError):
             load_document(path.read_bytes(), media_type="application/pdf")
 
     def test_truncated_pdf_is_corrupt(self) -> None:
@@ -238,7 +265,14 @@ class TestPdf:
 
     def test_binary_declared_as_pdf_without_pdf_header_is_corrupt(self) -> None:
         with pytest.raises(CorruptDocumentError):
-            load_document(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", media_type="application/pdf")
+            load_document(b"\x00\x13\x88garbled\x00", media_type="application/pdf")
+
+    @pytest.mark.parametrize("media_type", ["application/pdf", "image/png", None])
+    def test_an_image_is_unsupported_whatever_its_declared_type(
+        self, media_type: str | None
+    ) -> None:
+        with pytest.raises(UnsupportedMediaTypeError):
+            load_document(PNG, media_type=media_type)
 
     def test_text_declared_as_pdf_is_read_as_text(self) -> None:
         doc = load_document(b"Case Number: CM17-0000001", media_type="application/pdf")

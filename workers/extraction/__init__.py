@@ -12,11 +12,13 @@ from workers.extraction.document import Document
 from workers.extraction.errors import (
     CorruptDocumentError,
     DocumentTooLargeError,
+    EmptyDocumentError,
     EncryptedDocumentError,
     ExtractionError,
     NotALetterError,
     NoTextLayerError,
     UnknownLayoutError,
+    UnsupportedMediaTypeError,
 )
 from workers.extraction.layouts import detect
 from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES
@@ -29,11 +31,13 @@ __all__ = [
     "CorruptDocumentError",
     "Document",
     "DocumentTooLargeError",
+    "EmptyDocumentError",
     "EncryptedDocumentError",
     "ExtractionError",
     "NoTextLayerError",
     "NotALetterError",
     "UnknownLayoutError",
+    "UnsupportedMediaTypeError",
     "extract",
     "extract_document",
     "load_document",

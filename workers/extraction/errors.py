@@ -9,6 +9,18 @@ class ExtractionError(Exception):
     reason = "extraction_failed"
 
 
+class EmptyDocumentError(ExtractionError):
+    """No bytes at all, or only whitespace."""
+
+    reason = "empty_document"
+
+
+class UnsupportedMediaTypeError(ExtractionError):
+    """Bytes that are neither a PDF nor text (an image, an archive, other binary data)."""
+
+    reason = "unsupported_media_type"
+
+
 class NotALetterError(ExtractionError):
     """The text is readable but is not an IMR Final Determination Letter."""
 

@@ -21,9 +21,11 @@ from workers.extraction.document import Document
 from workers.extraction.errors import (
     CorruptDocumentError,
     DocumentTooLargeError,
+    EmptyDocumentError,
     EncryptedDocumentError,
     NotALetterError,
     NoTextLayerError,
+    UnsupportedMediaTypeError,
 )
 from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES, check_inflated_size
 
@@ -266,19 +268,47 @@ def _pdf_page_texts(data: bytes, max_pages: int | None) -> list[str]:
         pdf.close()
 
 
+# Signatures of binary formats that are sometimes stored under a document's name.
+_BINARY_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF87a",
+    b"GIF89a",
+    b"II*\x00",  # TIFF, little-endian
+    b"MM\x00*",  # TIFF, big-endian
+    b"PK\x03\x04",  # ZIP (also DOCX, XLSX)
+    b"PK\x05\x06",  # empty ZIP
+    b"\x1f\x8b",  # gzip
+    b"\xd0\xcf\x11\xe0",  # OLE (legacy Office)
+)
+_SNIFF_BYTES = 4096
+# Control characters text does not hold: C0 except tab, line feed, vertical tab, form feed,
+# carriage return, SUB (a DOS end-of-file mark) and escape.
+_NOT_CONTROL = bytes(set(range(256)) - set(range(0x20)) | set(b"\t\n\v\f\r\x1a\x1b"))
+_MAX_CONTROL_RATIO = 0.05
+
+
+def has_binary_magic(data: bytes) -> bool:
+    """Whether ``data`` starts with the signature of a known binary format (image, archive)."""
+    return data.startswith(_BINARY_MAGIC)
+
+
 def decode_text(data: bytes) -> str:
     """Decode plain text: UTF-16 with a byte-order mark, UTF-8 (with or without BOM), else
     cp1252, else latin-1.
 
-    Raises NotALetterError for binary data (NUL bytes outside UTF-16).
+    Raises UnsupportedMediaTypeError for binary data: a known image or archive signature, NUL
+    bytes outside UTF-16, more than 5% control characters, or invalid UTF-16.
     """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise NotALetterError("input is not valid UTF-16 text") from exc
-    if b"\x00" in data[:4096]:
-        raise NotALetterError("input is binary, not text")
+            raise UnsupportedMediaTypeError("input is not valid UTF-16 text") from exc
+    head = data[:_SNIFF_BYTES]
+    controls = len(head.translate(None, _NOT_CONTROL))
+    if has_binary_magic(data) or b"\x00" in head or controls > _MAX_CONTROL_RATIO * len(head):
+        raise UnsupportedMediaTypeError("input is binary, not text")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -306,10 +336,13 @@ def undouble_line_breaks(text: str) -> str:
 
 
 def read_text(data: bytes, *, max_pages: int | None = None) -> Document:
-    """Plain text: form feeds separate pages. Raises NotALetterError for empty or binary input."""
+    """Plain text: form feeds separate pages.
+
+    Raises EmptyDocumentError for blank text, UnsupportedMediaTypeError for binary input.
+    """
     text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise NotALetterError("input has no text")
+        raise EmptyDocumentError("input has no text")
     pages = [undouble_line_breaks(_strip_lines(page)) for page in text.split(PAGE_BREAK)]
     if max_pages is not None and len(pages) > max_pages:
         raise DocumentTooLargeError(f"text has {len(pages)} pages, the limit is {max_pages}")
@@ -330,15 +363,17 @@ def load_document(
     """Read PDF (sniffed by ``%PDF-`` in the first KiB) or plain-text bytes into a Document.
 
     The content is trusted over ``media_type``: text stored as ``application/pdf`` is read as
-    text, and binary data stored as a PDF without being one is a CorruptDocumentError.
+    text. Empty input is an EmptyDocumentError and binary input an UnsupportedMediaTypeError,
+    except binary data of no known format declared as a PDF, which is a CorruptDocumentError.
     """
-    if not data or not data.strip():
-        raise NotALetterError("input is empty")
+    if not data.strip():
+        raise EmptyDocumentError("input is empty")
     if PDF_MAGIC in data[:1024]:
         return read_pdf(data, max_pages=max_pages, max_inflated_bytes=max_inflated_bytes)
     try:
         return read_text(data, max_pages=max_pages)
-    except NotALetterError as exc:
-        if media_type is not None and "pdf" in media_type.lower():
+    except UnsupportedMediaTypeError as exc:
+        declared_pdf = media_type is not None and "pdf" in media_type.lower()
+        if declared_pdf and not has_binary_magic(data):
             raise CorruptDocumentError("declared as PDF but has no PDF header") from exc
         raise
