@@ -154,7 +154,12 @@ def comparable(data: dict[str, Any]) -> str:
 
 def reconcile(env: dict[str, str]) -> int:
     done = subprocess.run(
-        [str(IMR), "reconcile"], env=env, capture_output=True, text=True, timeout=180, check=False
+        [str(IMR), "reconcile", "--min-age", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     if done.returncode != 0:
         print(f"  imr reconcile failed: {done.stderr[-2000:]}", flush=True)

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     s3_bucket: str = "imr-letters"
     s3_prefix: str = ""
     s3_suffixes: tuple[str, ...] = (".pdf", ".txt")
+    # `imr reconcile` passes over objects younger than this: they may still be in flight.
+    reconcile_min_age_seconds: float = Field(default=300.0, ge=0)
 
     # Document limits.
     max_object_bytes: int = Field(default=20 * 1024 * 1024, ge=1)

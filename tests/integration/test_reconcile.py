@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from schemas.events import DeterminationExtracted, LetterReceived, from_kafka
-from workers.cli.reconcile import reconcile
+from workers.cli.reconcile import TooRecent, reconcile
 from workers.cli.topics import create_topics
 from workers.config import Settings
 from workers.determination import determine
@@ -78,16 +78,24 @@ def received(settings: Settings) -> list[LetterReceived]:
     return [event for event in found if isinstance(event, LetterReceived)]
 
 
-def run(settings: Settings, *, dry_run: bool = False) -> dict[str, str]:
+def run(
+    settings: Settings, *, min_age_s: float | None = 0, dry_run: bool = False
+) -> dict[str, str]:
     announced = reconcile(
         S3ObjectStore.from_settings(settings),
         KafkaTransport(settings),
         settings,
         bucket=settings.s3_bucket,
         prefix=settings.s3_prefix,
+        min_age_s=min_age_s,
         dry_run=dry_run,
     )
-    return {item.source.key: item.action for item in announced}
+    return {
+        item.key if isinstance(item, TooRecent) else item.source.key: (
+            "too_recent" if isinstance(item, TooRecent) else item.action
+        )
+        for item in announced
+    }
 
 
 def test_reconcile_announces_only_letters_the_pipeline_has_not_settled(
@@ -111,6 +119,14 @@ def test_reconcile_announces_only_letters_the_pipeline_has_not_settled(
         Output(settings.dlq_topic("parse"), source_object(failed).letter_id.encode(), b"original"),
     )
     current = store.put(bucket, "in/overwritten.txt", body + b" changed", "text/plain")
+
+    # Just written, so possibly still in flight: the default minimum age passes them over.
+    assert settings.reconcile_min_age_seconds >= 60
+    assert run(settings, min_age_s=None) == {
+        "in/lost notification.txt": "too_recent",
+        "in/overwritten.txt": "too_recent",
+    }
+    assert received(settings) == []
 
     assert run(settings, dry_run=True) == {
         "in/lost notification.txt": "would_emit",

@@ -13,11 +13,20 @@ before the topic existed). Reconcile compares the bucket with what the pipeline 
    HEAD and its letter id looked up among the settled ones.
 3. Publish ``letter.received`` for every unsettled object.
 
-Idempotent: a second run emits nothing for letters that completed in between. A letter still
-in flight is announced again, which is harmless: every stage keys its output by letter id.
-Determinations deleted by topic retention no longer count, so their letters are announced
-again: keep the determinations topic at least as long as letters stay in the bucket (or
-reconcile a ``--prefix`` that excludes old letters).
+Reconcile is for lost notifications, not for letters still in flight: it cannot tell a letter
+whose notification was lost from one the stages have not finished yet, and announcing the
+latter again makes a second determination even in exactly-once mode (the transactions make
+each announcement count once, not each letter). So objects written less than ``--min-age``
+seconds ago (``IMR_RECONCILE_MIN_AGE_SECONDS``, 300 by default) are passed over and reported
+as ``too_recent``; the age is measured from the store's last-modified time, so the minimum
+must also cover the clock skew between the store and this host. Set it longer than the
+pipeline takes in the worst case, and run reconcile when the stages have caught up
+(``imr_consumer_lag`` near zero): reconcile does not look at consumer lag itself.
+
+Idempotent: a second run emits nothing for letters that completed in between. Determinations
+deleted by topic retention no longer count, so their letters are announced again: keep the
+determinations topic at least as long as letters stay in the bucket (or reconcile a
+``--prefix`` that excludes old letters).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from schemas.events import DeterminationExtracted, EventDecodeError, SourceObject, from_kafka
@@ -43,7 +53,7 @@ from workers.runtime.replay import drain
 from workers.stages import received_event, source_object
 from workers.stages.codec import emit
 from workers.stages.notifications import ObjectFilter
-from workers.storage import ObjectMissingError, ObjectStore, S3ObjectStore
+from workers.storage import ObjectInfo, ObjectMissingError, ObjectStore, S3ObjectStore
 
 SOURCE = "/imr/cli/reconcile"
 SETTLING_STAGES: tuple[Stage, ...] = ("parse", "validate", "enrich")
@@ -58,6 +68,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--bucket", help="drop bucket (default: IMR_S3_BUCKET)")
     parser.add_argument("--prefix", help="only keys under this prefix (default: IMR_S3_PREFIX)")
+    parser.add_argument(
+        "--min-age",
+        type=float,
+        metavar="SECONDS",
+        help="pass over objects written less than this long ago, as possibly still in flight "
+        "(default: IMR_RECONCILE_MIN_AGE_SECONDS)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="list, but publish nothing")
     parser.set_defaults(func=_run)
 
@@ -109,6 +126,14 @@ class Reannounced:
     action: Action
 
 
+@dataclass(frozen=True, slots=True)
+class TooRecent:
+    """An unsettled object younger than the minimum age: possibly still in flight."""
+
+    key: str
+    age_s: float
+
+
 def reconcile(
     store: ObjectStore,
     transport: Transport,
@@ -116,12 +141,17 @@ def reconcile(
     *,
     bucket: str,
     prefix: str,
+    min_age_s: float | None = None,
     dry_run: bool = False,
-) -> Iterator[Reannounced]:
+) -> Iterator[Reannounced | TooRecent]:
     """Publish ``letter.received`` for each unsettled letter object in ``bucket`` under
-    ``prefix`` (nothing with ``dry_run``); yields each one once delivered."""
+    ``prefix`` (nothing with ``dry_run``); yields each one once delivered, and each unsettled
+    object written less than ``min_age_s`` (default: the settings') ago, which is skipped."""
+    if min_age_s is None:
+        min_age_s = settings.reconcile_min_age_seconds
     settled = read_settled(transport, settings)
     accept = ObjectFilter(bucket, prefix, settings.s3_suffixes)
+    now = datetime.now(UTC)
     producer = None if dry_run else transport.producer()
     try:
         for listed in store.list(bucket, prefix):
@@ -130,10 +160,15 @@ def reconcile(
             if (listed.bucket, listed.key, listed.etag) in settled.objects:
                 continue
             try:
-                source = source_object(store.head(listed.bucket, listed.key))
+                current = store.head(listed.bucket, listed.key)
             except ObjectMissingError:
                 continue  # deleted since it was listed
+            source = source_object(current)
             if settled.covers(source.letter_id):
+                continue
+            age_s = _age_s(current, now)
+            if age_s < min_age_s:
+                yield TooRecent(listed.key, age_s)
                 continue
             if producer is None:
                 yield Reannounced(source.letter_id, source, "would_emit")
@@ -148,6 +183,13 @@ def reconcile(
             producer.close()
 
 
+def _age_s(info: ObjectInfo, now: datetime) -> float:
+    """Seconds since ``info`` was written; unbounded when the store did not say."""
+    if info.last_modified is None:
+        return float("inf")
+    return (now - info.last_modified) / timedelta(seconds=1)
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     announced = reconcile(
@@ -156,16 +198,29 @@ def _run(args: argparse.Namespace) -> int:
         settings,
         bucket=args.bucket or settings.s3_bucket,
         prefix=settings.s3_prefix if args.prefix is None else args.prefix,
+        min_age_s=args.min_age,
         dry_run=args.dry_run,
     )
-    count = 0
+    count = too_recent = 0
     try:
         for item in announced:
-            count += 1
-            line = {"action": item.action, "letter_id": item.letter_id, "key": item.source.key}
+            line: dict[str, object]
+            if isinstance(item, TooRecent):
+                too_recent += 1
+                line = {"action": "too_recent", "key": item.key, "age_s": round(item.age_s, 1)}
+            else:
+                count += 1
+                line = {"action": item.action, "letter_id": item.letter_id, "key": item.source.key}
             print(json.dumps(line), flush=True)
     except (DeliveryError, PermanentError, TransientError) as error:
         print(f"imr reconcile: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    print(json.dumps({"dry_run": args.dry_run, "announced": count}), file=sys.stderr)
+    summary = {"dry_run": args.dry_run, "announced": count, "too_recent": too_recent}
+    print(json.dumps(summary), file=sys.stderr)
+    if too_recent:
+        print(
+            f"imr reconcile: passed over {too_recent} unsettled object(s) younger than the "
+            "minimum age; they may still be in flight (see --min-age)",
+            file=sys.stderr,
+        )
     return 0
