@@ -235,7 +235,7 @@ def read_pdf(
 
 
 def _has_text(page: str) -> bool:
-    return sum(not ch.isspace() for ch in page) >= _MIN_PAGE_CHARS
+    return len("".join(page.split())) >= _MIN_PAGE_CHARS
 
 
 def _pdf_page_texts(data: bytes, max_pages: int | None) -> list[str]:
