@@ -15,7 +15,6 @@ afterwards finds nothing to announce; SIGTERM stops every worker cleanly.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -30,16 +29,19 @@ from typing import Any
 import jsonschema
 import pytest
 
-from schemas.events import DeterminationExtracted, SourceObject, from_kafka
-from workers.cli.topics import create_topics
-from workers.config import STAGES, Settings
-from workers.runtime import KafkaTransport, Message
-from workers.runtime.dead_letter import DLQ_REASON, DLQ_STAGE
-from workers.storage import S3ObjectStore, s3_client
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.pipeline import pipeline_settings, prepare, worker_env  # noqa: E402
+from benchmarks.services import Services  # noqa: E402
+from schemas.events import DeterminationExtracted, SourceObject, from_kafka  # noqa: E402
+from workers.config import STAGES, Settings  # noqa: E402
+from workers.runtime import KafkaTransport, Message  # noqa: E402
+from workers.runtime.dead_letter import DLQ_REASON, DLQ_STAGE  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 SHARED_CORPUS = REPO.parent / "shared" / "corpus" / "dwc-imr-2016"
 DETERMINATION_DATA_SCHEMA = (
@@ -139,35 +141,6 @@ def workers_running(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], list[
             worker.process.wait()
 
 
-def pipeline_env(settings: Settings) -> dict[str, str]:
-    """``IMR_*`` variables that make a process see ``settings``."""
-    secret = settings.s3_secret_access_key
-    assert secret is not None
-    values = {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "GROUP_ID_PREFIX": settings.group_id_prefix,
-        "DELIVERY_MODE": settings.delivery_mode,
-        "S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-        "S3_REGION": settings.s3_region,
-        "S3_ACCESS_KEY_ID": settings.s3_access_key_id or "",
-        "S3_SECRET_ACCESS_KEY": secret.get_secret_value(),
-        "S3_BUCKET": settings.s3_bucket,
-        "TOPIC_S3_EVENTS": settings.topic_s3_events,
-        "TOPIC_LETTERS_RECEIVED": settings.topic_letters_received,
-        "TOPIC_LETTERS_PARSED": settings.topic_letters_parsed,
-        "TOPIC_LETTERS_VALIDATED": settings.topic_letters_validated,
-        "TOPIC_DETERMINATIONS": settings.topic_determinations,
-        "TOPIC_DLQ_TEMPLATE": settings.topic_dlq_template,
-        "TOPIC_PARTITIONS": str(settings.topic_partitions),
-        "RETRY_MAX_ATTEMPTS": str(settings.retry_max_attempts),
-        "RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
-        "SHUTDOWN_GRACE_SECONDS": str(settings.shutdown_grace_seconds),
-        "HTTP_PORT": "0",
-    }
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("IMR_")}
-    return inherited | {f"IMR_{name}": value for name, value in values.items()}
-
-
 def run_cli(env: dict[str, str], cwd: Path, *args: str) -> list[dict[str, Any]]:
     done = subprocess.run(
         [*CLI, *args], env=env, cwd=cwd, capture_output=True, timeout=180, check=False
@@ -236,33 +209,19 @@ def test_letters_dropped_in_the_bucket_become_one_determination_each(
         events_topic: str | None = request.getfixturevalue("s3_events_topic")
     except pytest.skip.Exception:
         events_topic = None
-    run = unique_name("e2e")
-    settings = Settings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        group_id_prefix=run,
-        delivery_mode=delivery_mode,
-        s3_endpoint_url=s3_endpoint.endpoint_url,
-        s3_region=s3_endpoint.region,
-        s3_access_key_id=s3_endpoint.access_key,
-        s3_secret_access_key=s3_endpoint.secret_key,
-        s3_bucket=run,
-        topic_s3_events=events_topic or f"{run}.s3-events",
-        topic_letters_received=f"{run}.received",
-        topic_letters_parsed=f"{run}.parsed",
-        topic_letters_validated=f"{run}.validated",
-        topic_determinations=f"{run}.determinations",
-        topic_dlq_template=run + ".{stage}.dlq",
-        topic_partitions=2,
+    services = Services(kafka_bootstrap, s3_endpoint, events_topic, origin="test services")
+    settings = pipeline_settings(
+        services,
+        unique_name("e2e"),
+        mode=delivery_mode,
+        partitions=2,
         retry_max_attempts=3,
         retry_base_seconds=0.2,
         shutdown_grace_seconds=5.0,
+        log_level="INFO",  # the letter-text check below reads the workers' INFO logs too
     )
-    statuses = create_topics(settings)
-    assert set(statuses.values()) <= {"created", "exists"}, statuses
-    client = s3_client(settings)
-    client.create_bucket(Bucket=settings.s3_bucket)
-    store = S3ObjectStore(client)
-    env = pipeline_env(settings)
+    store = prepare(settings)
+    env = worker_env(settings)
 
     documents = fixture_letters()
     if SHARED_CORPUS.is_dir():

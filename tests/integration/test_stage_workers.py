@@ -13,9 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from schemas.events import (
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.pipeline import pipeline_settings, prepare, worker_env  # noqa: E402
+from benchmarks.services import Services  # noqa: E402
+from schemas.events import (  # noqa: E402
     AnyEvent,
     DeterminationExtracted,
     LetterParsed,
@@ -25,19 +30,18 @@ from schemas.events import (
     SourceObject,
     from_kafka,
 )
-from workers.cli.topics import create_topics
-from workers.config import Settings, Stage
-from workers.extraction import EXTRACTOR_VERSION, extract
-from workers.runtime import KafkaTransport, Message, Output, StageRunner
-from workers.runtime.dead_letter import DLQ_REASON
-from workers.runtime.replay import drain
-from workers.stages import build_handler, received_event, source_object
-from workers.stages.codec import emit
-from workers.storage import ObjectInfo, S3ObjectStore, s3_client
+from workers.config import Settings, Stage  # noqa: E402
+from workers.extraction import EXTRACTOR_VERSION, extract  # noqa: E402
+from workers.runtime import KafkaTransport, Message, Output, StageRunner  # noqa: E402
+from workers.runtime.dead_letter import DLQ_REASON  # noqa: E402
+from workers.runtime.replay import drain  # noqa: E402
+from workers.stages import build_handler, received_event, source_object  # noqa: E402
+from workers.stages.codec import emit  # noqa: E402
+from workers.storage import ObjectInfo, S3ObjectStore, s3_client  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = REPO / "tests" / "fixtures"
 LETTER = FIXTURES / "letters" / "a2014_two_items.txt"
 LETTER_PDF = FIXTURES / "pdf" / "a2016_three_items.pdf"
 NOT_A_LETTER = FIXTURES / "letters" / "negative_meeting_notes.txt"
@@ -99,29 +103,15 @@ def letter_id(info: ObjectInfo) -> str:
 
 @pytest.fixture
 def pipeline(kafka_bootstrap: str, s3_endpoint: Any, unique_name: Callable[[str], str]) -> Pipeline:
-    run = unique_name("stage")
-    settings = Settings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        group_id_prefix=run,
-        s3_endpoint_url=s3_endpoint.endpoint_url,
-        s3_region=s3_endpoint.region,
-        s3_access_key_id=s3_endpoint.access_key,
-        s3_secret_access_key=SecretStr(s3_endpoint.secret_key),
-        s3_bucket=run,
-        topic_s3_events=f"{run}.s3-events",
-        topic_letters_received=f"{run}.received",
-        topic_letters_parsed=f"{run}.parsed",
-        topic_letters_validated=f"{run}.validated",
-        topic_determinations=f"{run}.determinations",
-        topic_dlq_template=run + ".{stage}.dlq",
-        topic_partitions=2,
+    services = Services(kafka_bootstrap, s3_endpoint, None, origin="test services")
+    settings = pipeline_settings(
+        services,
+        unique_name("stage"),
+        partitions=2,
         retry_max_attempts=2,
         retry_base_seconds=0.05,
-        http_port=0,
     )
-    assert set(create_topics(settings).values()) <= {"created", "exists"}
-    s3_client(settings).create_bucket(Bucket=settings.s3_bucket)
-    return Pipeline(settings, S3ObjectStore.from_settings(settings))
+    return Pipeline(settings, prepare(settings))
 
 
 # -- ingest ---------------------------------------------------------------------------------
@@ -218,17 +208,7 @@ def test_submit_uploads_and_announces_with_the_notification_letter_id(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:
     settings = pipeline.settings
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "IMR_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "IMR_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-        "IMR_S3_REGION": settings.s3_region,
-        "IMR_S3_ACCESS_KEY_ID": settings.s3_access_key_id or "",
-        "IMR_S3_SECRET_ACCESS_KEY": settings.s3_secret_access_key.get_secret_value()
-        if settings.s3_secret_access_key
-        else "",
-        "IMR_TOPIC_LETTERS_RECEIVED": settings.topic_letters_received,
-    }
+    env = worker_env(settings)
     done = subprocess.run(
         [
             *CLI,
