@@ -14,7 +14,7 @@ import structlog
 from workers.observability.redaction import redact
 
 if TYPE_CHECKING:  # the runtime imports this module; keep the dependency one-way at run time
-    from workers.runtime.messages import Message, TopicPartition
+    from workers.runtime.messages import Message
 
 # kafka-python logs record keys and values at DEBUG; never let those through.
 _QUIET_LOGGERS = {"kafka": logging.WARNING, "botocore": logging.WARNING, "urllib3": logging.WARNING}
@@ -62,12 +62,13 @@ class RecordLogContext:
 
     def __init__(self) -> None:
         self._tokens: dict[str, Token[Any]] = {}
-        self._partition: TopicPartition | None = None
+        self._topic: str | None = None
+        self._partition: int | None = None
 
     def bind(self, message: Message, trace_id: str) -> None:
         fields: dict[str, Any] = {"trace_id": trace_id, "offset": message.offset}
-        if message.topic_partition != self._partition:
-            self._partition = message.topic_partition
+        if message.partition != self._partition or message.topic != self._topic:
+            self._topic, self._partition = message.topic, message.partition
             fields["topic"], fields["partition"] = message.topic, message.partition
         for name, token in structlog.contextvars.bind_contextvars(**fields).items():
             self._tokens.setdefault(name, token)
@@ -76,7 +77,7 @@ class RecordLogContext:
         """Restore the fields as they were before the first :meth:`bind`."""
         structlog.contextvars.reset_contextvars(**self._tokens)
         self._tokens.clear()
-        self._partition = None
+        self._topic = self._partition = None
 
 
 @contextmanager

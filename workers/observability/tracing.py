@@ -66,8 +66,14 @@ def propagate_trace(
     state = message.header(TRACESTATE)
     if state is not None:
         added.append((TRACESTATE, state))
+    added_headers = tuple(added)
     replaced = {name for name, _ in added}
     return [
-        replace(o, headers=tuple(h for h in o.headers if h[0] not in replaced) + tuple(added))
+        replace(
+            o,
+            headers=tuple(h for h in o.headers if h[0] not in replaced) + added_headers
+            if o.headers
+            else added_headers,
+        )
         for o in outputs
     ]

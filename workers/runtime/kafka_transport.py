@@ -113,17 +113,7 @@ class KafkaTransportConsumer:
     def poll(self, timeout_s: float, max_records: int) -> list[Message]:
         batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         return [
-            Message(
-                topic=r.topic,
-                partition=r.partition,
-                offset=r.offset,
-                key=r.key,
-                value=r.value if r.value is not None else b"",
-                headers=tuple((k, v if v is not None else b"") for k, v in r.headers or ()),
-                timestamp_ms=r.timestamp if r.timestamp is not None and r.timestamp >= 0 else None,
-            )
-            for records in batches.values()
-            for r in records
+            _message(r, tp.topic, tp.partition) for tp, records in batches.items() for r in records
         ]
 
     def commit(self, offsets: Offsets) -> None:
@@ -160,6 +150,23 @@ class KafkaTransportConsumer:
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
+
+
+def _message(record: Any, topic: str, partition: int) -> Message:
+    """A :class:`Message` of a kafka-python record (topic and partition are its batch's)."""
+    headers = record.headers
+    if headers:
+        headers = tuple((k, b"" if v is None else v) for k, v in headers)
+    timestamp = record.timestamp
+    return Message(
+        topic,
+        partition,
+        record.offset,
+        record.key,
+        b"" if record.value is None else record.value,
+        headers or (),
+        timestamp if timestamp is not None and timestamp >= 0 else None,
+    )
 
 
 class KafkaTransportProducer:

@@ -52,6 +52,10 @@ def _describe(partitions: Collection[TopicPartition]) -> list[str]:
     return sorted(f"{tp.topic}[{tp.partition}]" for tp in partitions)
 
 
+_FIRST_ATTEMPT = (0, 0.0)
+"""Attempts made so far and the earliest time for the next one, for a record not postponed."""
+
+
 class _Rewind(Exception):
     """The record was not settled (retry postponed or shutdown): consume it again later."""
 
@@ -227,13 +231,10 @@ class StageRunner:
         self._refresh_lag()
         if not batch:
             return 0
-        starts: dict[TopicPartition, int] = {}
-        for message in batch:
-            starts.setdefault(message.topic_partition, message.offset)
         try:
             done, rewind, settled = self._settle_batch(batch, self._consumer, self._producer)
         except DeliveryError as exc:
-            self._fail_batch(starts, exc)
+            self._fail_batch(batch, exc)
             return 0
         self._batch_failures = 0
         for tp, offset in rewind.items():
@@ -260,7 +261,7 @@ class StageRunner:
                     if tp in rewind or tp not in self._owned:
                         continue
                     try:
-                        self._settle(message, producer, budget_end, log_context)
+                        self._settle(message, tp, producer, budget_end, log_context)
                     except _Rewind:
                         rewind[tp] = message.offset
                     else:
@@ -283,24 +284,27 @@ class StageRunner:
     def _settle(
         self,
         message: Message,
+        tp: TopicPartition,
         producer: Producer,
         budget_end: float,
         log_context: RecordLogContext,
     ) -> None:
-        """Produce the outputs or the dead letter of one record, retrying transient failures."""
-        if self._stopping.is_set() and time.monotonic() > self._stop_deadline:
+        """Produce the outputs or the dead letter of one record (from partition ``tp``),
+        retrying transient failures."""
+        started = time.monotonic()
+        if started > budget_end or (self._stopping.is_set() and started > self._stop_deadline):
             raise _Rewind
-        if time.monotonic() > budget_end:
-            raise _Rewind
-        key = (message.topic_partition, message.offset)
-        attempt, not_before = self._postponed.pop(key, (0, 0.0))
+        key = (tp, message.offset)
+        attempt, not_before = (
+            self._postponed.pop(key, _FIRST_ATTEMPT) if self._postponed else _FIRST_ATTEMPT
+        )
         retry = self._policy.retry
         trace = child_context(message)
         if attempt == 0:  # a postponed retry was counted when it first arrived
             self._series.messages_in.inc()
-        started = time.monotonic()
         log_context.bind(message, trace.trace_id)
-        self._wait_until(not_before, key, attempt)
+        if not_before:
+            self._wait_until(not_before, key, attempt)
         while True:
             attempt += 1
             try:
@@ -362,7 +366,7 @@ class StageRunner:
                 if self._pending.get(tp) == offset:
                     del self._pending[tp]
 
-    def _fail_batch(self, starts: dict[TopicPartition, int], exc: DeliveryError) -> None:
+    def _fail_batch(self, batch: list[Message], exc: DeliveryError) -> None:
         """Nothing of the batch is committed: rewind and back off before polling again.
 
         A transactional producer is replaced: after a fatal error (fenced, say) it refuses every
@@ -370,6 +374,9 @@ class StageRunner:
         """
         assert self._consumer is not None and self._producer is not None
         self._batch_failures += 1
+        starts: dict[TopicPartition, int] = {}
+        for message in batch:
+            starts.setdefault(message.topic_partition, message.offset)
         for tp, offset in starts.items():
             self._consumer.seek(tp, offset)
         if self._exactly_once:
