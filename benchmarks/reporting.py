@@ -93,10 +93,9 @@ def write_report(name: str, payload: dict[str, Any], markdown: str, out: Path = 
     return md_path
 
 
-def plot_bars(
-    path: Path, title: str, labels: Sequence[str], values: Sequence[float], unit: str
-) -> None:
-    """A bar chart (matplotlib from the ``bench`` extra); skipped with a note when missing."""
+def _axes(path: Path) -> Any | None:
+    """The axes of a new figure for :func:`_save`; ``None``, with a note, when matplotlib (the
+    ``bench`` extra) is missing."""
     try:
         import matplotlib
 
@@ -104,16 +103,32 @@ def plot_bars(
         import matplotlib.pyplot as plt
     except ImportError:
         print(f"matplotlib not installed, no plot {path.name} (pip install -e '.[bench]')")
+        return None
+    _, ax = plt.subplots(figsize=(7, 3.5))
+    return ax
+
+
+def _save(ax: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    ax.figure.tight_layout()
+    ax.figure.savefig(path, dpi=110)
+    plt.close(ax.figure)
+
+
+def plot_bars(
+    path: Path, title: str, labels: Sequence[str], values: Sequence[float], unit: str
+) -> None:
+    """A bar chart; skipped with a note when matplotlib is missing."""
+    ax = _axes(path)
+    if ax is None:
         return
-    fig, ax = plt.subplots(figsize=(7, 3.5))
     ax.bar(list(labels), list(values))
     ax.set_title(title)
     ax.set_ylabel(unit)
     for i, v in enumerate(values):
         ax.annotate(f"{v:.3g}", (i, v), ha="center", va="bottom", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(ax, path)
 
 
 def plot_lines(
@@ -125,15 +140,9 @@ def plot_lines(
     hline: float | None = None,
 ) -> None:
     """One line per series of ``(x, y)`` points, with an optional horizontal target line."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print(f"matplotlib not installed, no plot {path.name} (pip install -e '.[bench]')")
+    ax = _axes(path)
+    if ax is None:
         return
-    fig, ax = plt.subplots(figsize=(7, 3.5))
     for label, points in series.items():
         if points:
             xs, ys = zip(*sorted(points), strict=True)
@@ -144,6 +153,4 @@ def plot_lines(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(ax, path)
