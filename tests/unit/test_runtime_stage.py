@@ -242,35 +242,31 @@ def test_shutdown_abandons_what_the_grace_period_does_not_cover() -> None:
     assert values(bus) == [b"A", b"B", b"C"]
 
 
-def test_a_slow_batch_is_cut_short_so_poll_runs_within_the_poll_interval() -> None:
-    bus = MemoryTransport()
-    publish(bus, b"a", b"b", b"c")
-    fast_poll = settings().model_copy(update={"max_poll_interval_ms": 40})  # budget: 20 ms
-
-    def slow(message: Message) -> Sequence[Output]:
-        time.sleep(0.03)
-        return echo(message)
-
-    stage = runner(bus, slow, fast_poll)
-    assert stage.poll_once(timeout_s=0) == 1
-    assert bus.committed(GROUP, P0) == 1
-    stage.run_until_idle()
-    assert values(bus) == [b"A", b"B", b"C"]
-    assert bus.committed(GROUP, P0) == 3
-
-
-def test_an_exactly_once_batch_is_cut_short_within_the_transaction_timeout(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("update", "patches"),
+    [
+        pytest.param({"max_poll_interval_ms": 40}, {}, id="poll-interval"),
+        pytest.param(
+            {"delivery_mode": "exactly_once"},
+            {"workers.runtime.stage.TRANSACTION_TIMEOUT_MS": 40},
+            id="exactly-once-transaction-timeout",
+        ),
+    ],
+)
+def test_a_slow_batch_is_cut_short_within_its_time_budget(
+    update: dict[str, object], patches: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bus = MemoryTransport()
-    publish(bus, b"a", b"b", b"c")
-    monkeypatch.setattr("workers.runtime.stage.TRANSACTION_TIMEOUT_MS", 40)  # budget: 20 ms
+    """Half the poll interval, or exactly once half the transaction timeout: 20 ms here."""
+    for target, value in patches.items():
+        monkeypatch.setattr(target, value)
 
     def slow(message: Message) -> Sequence[Output]:
         time.sleep(0.03)
         return echo(message)
 
-    stage = runner(bus, slow, settings(delivery_mode="exactly_once"))
+    bus = MemoryTransport()
+    publish(bus, b"a", b"b", b"c")
+    stage = runner(bus, slow, settings().model_copy(update=update))
     assert stage.poll_once(timeout_s=0) == 1
     assert bus.committed(GROUP, P0) == 1
     stage.run_until_idle()
