@@ -36,103 +36,93 @@ KUBERNETES_VERSION = "1.30.0"
 
 Manifest = dict[str, Any]
 
-_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
-_OBJECT_META = {
-    "type": "object",
-    "required": ["name"],
-    "properties": {
-        "name": {"type": "string"},
-        "namespace": {"type": "string"},
-        "labels": _STRING_MAP,
-        "annotations": _STRING_MAP,
-    },
-    "additionalProperties": False,
-}
-SCALED_OBJECT_SCHEMA = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "keda.sh/v1alpha1"},
-        "kind": {"const": "ScaledObject"},
-        "metadata": _OBJECT_META,
-        "spec": {
-            "type": "object",
-            "required": ["scaleTargetRef", "triggers"],
-            "properties": {
-                "scaleTargetRef": {
-                    "type": "object",
-                    "required": ["name"],
-                    "properties": {
-                        "apiVersion": {"type": "string"},
-                        "kind": {"type": "string"},
-                        "name": {"type": "string"},
-                    },
-                    "additionalProperties": False,
-                },
-                "minReplicaCount": {"type": "integer", "minimum": 0},
-                "maxReplicaCount": {"type": "integer", "minimum": 1},
-                "pollingInterval": {"type": "integer", "minimum": 1},
-                "cooldownPeriod": {"type": "integer", "minimum": 0},
-                "triggers": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "required": ["type", "metadata"],
-                        "properties": {
-                            "type": {"type": "string"},
-                            "name": {"type": "string"},
-                            # KEDA reads trigger metadata as a map of strings.
-                            "metadata": _STRING_MAP,
-                            "authenticationRef": {
-                                "type": "object",
-                                "required": ["name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "kind": {"enum": ["TriggerAuthentication"]},
-                                },
-                                "additionalProperties": False,
-                            },
-                        },
-                        "additionalProperties": False,
-                    },
-                },
-            },
-            "additionalProperties": False,
+_STRING = {"type": "string"}
+_STRING_MAP = {"type": "object", "additionalProperties": _STRING}
+
+
+def _closed(properties: dict[str, Any], *required: str) -> dict[str, Any]:
+    """An object schema with exactly ``properties``, of which ``required`` must be present."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+_OBJECT_META = _closed(
+    {"name": _STRING, "namespace": _STRING, "labels": _STRING_MAP, "annotations": _STRING_MAP},
+    "name",
+)
+
+
+def _keda_resource(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A KEDA custom resource of ``kind`` whose ``spec`` matches the schema ``spec``."""
+    return _closed(
+        {
+            "apiVersion": {"const": "keda.sh/v1alpha1"},
+            "kind": {"const": kind},
+            "metadata": _OBJECT_META,
+            "spec": spec,
         },
-    },
-    "additionalProperties": False,
-}
-TRIGGER_AUTHENTICATION_SCHEMA = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "keda.sh/v1alpha1"},
-        "kind": {"const": "TriggerAuthentication"},
-        "metadata": _OBJECT_META,
-        "spec": {
-            "type": "object",
-            "required": ["secretTargetRef"],
-            "properties": {
-                "secretTargetRef": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["parameter", "name", "key"],
-                        "properties": {
-                            "parameter": {"type": "string"},
-                            "name": {"type": "string"},
-                            "key": {"type": "string"},
-                        },
-                        "additionalProperties": False,
+        "apiVersion",
+        "kind",
+        "metadata",
+        "spec",
+    )
+
+
+SCALED_OBJECT_SCHEMA = _keda_resource(
+    "ScaledObject",
+    _closed(
+        {
+            "scaleTargetRef": _closed(
+                {"apiVersion": _STRING, "kind": _STRING, "name": _STRING}, "name"
+            ),
+            "minReplicaCount": {"type": "integer", "minimum": 0},
+            "maxReplicaCount": {"type": "integer", "minimum": 1},
+            "pollingInterval": {"type": "integer", "minimum": 1},
+            "cooldownPeriod": {"type": "integer", "minimum": 0},
+            "triggers": {
+                "type": "array",
+                "minItems": 1,
+                "items": _closed(
+                    {
+                        "type": _STRING,
+                        "name": _STRING,
+                        # KEDA reads trigger metadata as a map of strings.
+                        "metadata": _STRING_MAP,
+                        "authenticationRef": _closed(
+                            {"name": _STRING, "kind": {"enum": ["TriggerAuthentication"]}},
+                            "name",
+                        ),
                     },
-                }
+                    "type",
+                    "metadata",
+                ),
             },
-            "additionalProperties": False,
         },
-    },
-    "additionalProperties": False,
-}
+        "scaleTargetRef",
+        "triggers",
+    ),
+)
+TRIGGER_AUTHENTICATION_SCHEMA = _keda_resource(
+    "TriggerAuthentication",
+    _closed(
+        {
+            "secretTargetRef": {
+                "type": "array",
+                "items": _closed(
+                    {"parameter": _STRING, "name": _STRING, "key": _STRING},
+                    "parameter",
+                    "name",
+                    "key",
+                ),
+            }
+        },
+        "secretTargetRef",
+    ),
+)
 # Kafka's SASL mechanism names as KEDA's Kafka scaler spells them.
 KEDA_SASL = {"PLAIN": "plaintext", "SCRAM-SHA-256": "scram_sha256", "SCRAM-SHA-512": "scram_sha512"}
 KEDA_SCHEMAS = {
