@@ -2,48 +2,40 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from schemas.events import DeterminationExtracted, LetterReceived, from_kafka
-from workers.cli.reconcile import TooRecent, reconcile
-from workers.cli.topics import create_topics
-from workers.config import Settings
-from workers.determination import determine
-from workers.extraction import EXTRACTOR_VERSION, extract
-from workers.runtime import KafkaTransport, Output
-from workers.runtime.replay import drain
-from workers.stages import source_object
-from workers.stages.codec import emit
-from workers.storage import ObjectInfo, S3ObjectStore, s3_client
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.pipeline import pipeline_settings, prepare  # noqa: E402
+from benchmarks.services import Services  # noqa: E402
+from schemas.events import DeterminationExtracted, LetterReceived, from_kafka  # noqa: E402
+from workers.cli.reconcile import TooRecent, reconcile  # noqa: E402
+from workers.config import Settings  # noqa: E402
+from workers.determination import determine  # noqa: E402
+from workers.extraction import EXTRACTOR_VERSION, extract  # noqa: E402
+from workers.runtime import KafkaTransport, Output  # noqa: E402
+from workers.runtime.replay import drain  # noqa: E402
+from workers.stages import source_object  # noqa: E402
+from workers.stages.codec import emit  # noqa: E402
+from workers.storage import ObjectInfo, S3ObjectStore  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
-LETTER = Path(__file__).resolve().parents[1] / "fixtures" / "letters" / "a2014_two_items.txt"
+LETTER = REPO / "tests" / "fixtures" / "letters" / "a2014_two_items.txt"
 
 
 @pytest.fixture
 def settings(kafka_bootstrap: str, s3_endpoint: Any, unique_name: Callable[[str], str]) -> Settings:
-    run = unique_name("reconcile")
-    settings = Settings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        s3_endpoint_url=s3_endpoint.endpoint_url,
-        s3_region=s3_endpoint.region,
-        s3_access_key_id=s3_endpoint.access_key,
-        s3_secret_access_key=SecretStr(s3_endpoint.secret_key),
-        s3_bucket=run,
-        s3_prefix="in/",
-        topic_letters_received=f"{run}.received",
-        topic_determinations=f"{run}.determinations",
-        topic_dlq_template=run + ".{stage}.dlq",
-        topic_partitions=2,
-    )
-    assert set(create_topics(settings).values()) <= {"created", "exists"}
-    s3_client(settings).create_bucket(Bucket=run)
+    services = Services(kafka_bootstrap, s3_endpoint, None, origin="test services")
+    settings = pipeline_settings(services, unique_name("reconcile"), partitions=2, s3_prefix="in/")
+    prepare(settings)
     return settings
 
 
