@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     kafka_ssl_certfile: str | None = None
     kafka_ssl_keyfile: str | None = None
     kafka_client_id: str = "imr-workers"
+    # How long a client waits for its first broker connection before giving up.
+    kafka_bootstrap_timeout_ms: int = Field(default=30_000, ge=1)
     group_id_prefix: str = "imr"
 
     # Delivery.

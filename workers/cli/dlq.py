@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from workers.cli.broker import exits_when_broker_unreachable
 from workers.config import STAGES, Settings
 from workers.runtime.kafka_transport import KafkaTransport
 from workers.runtime.replay import list_dead_letters, replay_dead_letters
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     listing = actions.add_parser("list", help="print dead letters as JSON lines (no payloads)")
     listing.add_argument("--stage", choices=STAGES, help="one stage (default: all)")
     listing.add_argument("--limit", type=int, default=None, help="print at most N")
-    listing.set_defaults(func=_list)
+    listing.set_defaults(func=exits_when_broker_unreachable("dlq list", _list))
 
     replay = actions.add_parser("replay", help="re-publish dead letters to their source topic")
     replay.add_argument("--stage", choices=STAGES, required=True)
@@ -28,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--since", type=_iso_ms, default=None, help="only dead letters from this ISO time on"
     )
     replay.add_argument("--dry-run", action="store_true", help="show what would be replayed")
-    replay.set_defaults(func=_replay)
+    replay.set_defaults(func=exits_when_broker_unreachable("dlq replay", _replay))
 
 
 def _iso_ms(value: str) -> int:

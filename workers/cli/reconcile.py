@@ -40,6 +40,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from schemas.events import DeterminationExtracted, EventDecodeError, SourceObject, from_kafka
+from workers.cli.broker import exits_when_broker_unreachable
 from workers.config import Settings, Stage
 from workers.runtime import (
     DeliveryError,
@@ -76,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "(default: IMR_RECONCILE_MIN_AGE_SECONDS)",
     )
     parser.add_argument("--dry-run", action="store_true", help="list, but publish nothing")
-    parser.set_defaults(func=_run)
+    parser.set_defaults(func=exits_when_broker_unreachable("reconcile", _run))
 
 
 @dataclass(slots=True)

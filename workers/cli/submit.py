@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.events import LetterReceived
+from workers.cli.broker import exits_when_broker_unreachable
 from workers.config import Settings
 from workers.runtime import (
     DeliveryError,
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="only upload; the bucket notification announces the letters",
     )
-    parser.set_defaults(func=_run)
+    parser.set_defaults(func=exits_when_broker_unreachable("submit", _run))
 
 
 def submit(

@@ -9,6 +9,7 @@ from typing import Any
 from kafka import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError, for_code
 
+from workers.cli.broker import exits_when_broker_unreachable
 from workers.config import STAGES, Settings
 from workers.runtime.kafka_config import client_config
 
@@ -19,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     create = actions.add_parser(
         "create", help="create every topic with the configured partitions and replication"
     )
-    create.set_defaults(func=_create)
+    create.set_defaults(func=exits_when_broker_unreachable("topics create", _create))
 
 
 def topic_names(settings: Settings) -> list[str]:

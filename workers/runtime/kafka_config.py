@@ -20,6 +20,7 @@ def client_config(settings: Settings) -> dict[str, Any]:
         "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
         "client_id": settings.kafka_client_id,
         "security_protocol": settings.kafka_security_protocol,
+        "bootstrap_timeout_ms": settings.kafka_bootstrap_timeout_ms,
     }
     optional = {
         "sasl_mechanism": settings.kafka_sasl_mechanism,
