@@ -32,6 +32,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 STACK_SCRIPT = REPO_ROOT / "deploy" / "local" / "stack"
 sys.path.insert(0, str(REPO_ROOT / "deploy" / "local"))
+# Tests share the pipeline helpers of ``benchmarks`` and the generators in ``tests/fixtures``.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.append(str(REPO_ROOT))
 
 from imr_stack.containers import container_services, docker_available  # noqa: E402
 from imr_stack.endpoints import S3Endpoint, Services  # noqa: E402

@@ -29,19 +29,16 @@ from typing import Any
 import jsonschema
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.pipeline import pipeline_settings, prepare, worker_env  # noqa: E402
-from benchmarks.services import Services  # noqa: E402
-from schemas.events import DeterminationExtracted, SourceObject, from_kafka  # noqa: E402
-from workers.config import STAGES, Settings  # noqa: E402
-from workers.runtime import KafkaTransport, Message  # noqa: E402
-from workers.runtime.dead_letter import DLQ_REASON, DLQ_STAGE  # noqa: E402
+from benchmarks.pipeline import pipeline_settings, prepare, worker_env
+from benchmarks.services import Services
+from schemas.events import DeterminationExtracted, SourceObject, from_kafka
+from workers.config import STAGES, Settings
+from workers.runtime import KafkaTransport, Message
+from workers.runtime.dead_letter import DLQ_REASON, DLQ_STAGE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 SHARED_CORPUS = REPO.parent / "shared" / "corpus" / "dwc-imr-2016"
 DETERMINATION_DATA_SCHEMA = (

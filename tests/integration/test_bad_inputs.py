@@ -11,27 +11,21 @@ must still become a determination. ``benchmarks/bad_inputs.py`` reports the same
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.bad_inputs import (  # noqa: E402
+from benchmarks.bad_inputs import (
     CASES,
     GOOD_AFTERWARDS,
     RSS_AFTER_LIMIT_KIB,
     BadInputRun,
     Case,
 )
-from benchmarks.services import S3Endpoint, Services  # noqa: E402
-from schemas.events import LetterReceived, from_kafka  # noqa: E402
-from workers.runtime.dead_letter import DLQ_SOURCE_TOPIC  # noqa: E402
-from workers.stages import source_topic  # noqa: E402
+from benchmarks.services import S3Endpoint, Services
+from schemas.events import LetterReceived, from_kafka
+from workers.runtime.dead_letter import DLQ_SOURCE_TOPIC
+from workers.stages import source_topic
 
 pytestmark = pytest.mark.integration
 

@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.pipeline import pipeline_settings, prepare  # noqa: E402
-from benchmarks.services import Services  # noqa: E402
-from schemas.events import DeterminationExtracted, LetterReceived, from_kafka  # noqa: E402
-from workers.cli.reconcile import TooRecent, reconcile  # noqa: E402
-from workers.config import Settings  # noqa: E402
-from workers.determination import determine  # noqa: E402
-from workers.extraction import EXTRACTOR_VERSION, extract  # noqa: E402
-from workers.runtime import KafkaTransport, Output  # noqa: E402
-from workers.runtime.replay import drain  # noqa: E402
-from workers.stages import source_object  # noqa: E402
-from workers.stages.codec import emit  # noqa: E402
-from workers.storage import ObjectInfo, S3ObjectStore  # noqa: E402
+from benchmarks.pipeline import pipeline_settings, prepare
+from benchmarks.services import Services
+from schemas.events import DeterminationExtracted, LetterReceived, from_kafka
+from workers.cli.reconcile import TooRecent, reconcile
+from workers.config import Settings
+from workers.determination import determine
+from workers.extraction import EXTRACTOR_VERSION, extract
+from workers.runtime import KafkaTransport, Output
+from workers.runtime.replay import drain
+from workers.stages import source_object
+from workers.stages.codec import emit
+from workers.storage import ObjectInfo, S3ObjectStore
 
 pytestmark = pytest.mark.integration
 
-LETTER = REPO / "tests" / "fixtures" / "letters" / "a2014_two_items.txt"
+LETTER = Path(__file__).resolve().parents[1] / "fixtures" / "letters" / "a2014_two_items.txt"
 
 
 @pytest.fixture

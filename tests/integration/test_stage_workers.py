@@ -14,13 +14,9 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.pipeline import pipeline_settings, prepare, worker_env  # noqa: E402
-from benchmarks.services import Services  # noqa: E402
-from schemas.events import (  # noqa: E402
+from benchmarks.pipeline import pipeline_settings, prepare, worker_env
+from benchmarks.services import Services
+from schemas.events import (
     AnyEvent,
     DeterminationExtracted,
     LetterParsed,
@@ -30,18 +26,18 @@ from schemas.events import (  # noqa: E402
     SourceObject,
     from_kafka,
 )
-from workers.config import Settings, Stage  # noqa: E402
-from workers.extraction import EXTRACTOR_VERSION, extract  # noqa: E402
-from workers.runtime import KafkaTransport, Message, Output, StageRunner  # noqa: E402
-from workers.runtime.dead_letter import DLQ_REASON  # noqa: E402
-from workers.runtime.replay import drain  # noqa: E402
-from workers.stages import build_handler, received_event, source_object  # noqa: E402
-from workers.stages.codec import emit  # noqa: E402
-from workers.storage import ObjectInfo, S3ObjectStore, s3_client  # noqa: E402
+from workers.config import Settings, Stage
+from workers.extraction import EXTRACTOR_VERSION, extract
+from workers.runtime import KafkaTransport, Message, Output, StageRunner
+from workers.runtime.dead_letter import DLQ_REASON
+from workers.runtime.replay import drain
+from workers.stages import build_handler, received_event, source_object
+from workers.stages.codec import emit
+from workers.storage import ObjectInfo, S3ObjectStore, s3_client
 
 pytestmark = pytest.mark.integration
 
-FIXTURES = REPO / "tests" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LETTER = FIXTURES / "letters" / "a2014_two_items.txt"
 LETTER_PDF = FIXTURES / "pdf" / "a2016_three_items.pdf"
 NOT_A_LETTER = FIXTURES / "letters" / "negative_meeting_notes.txt"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import sys
 import tracemalloc
 from pathlib import Path
 
@@ -14,15 +13,11 @@ from reportlab.lib.pagesizes import letter
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from tests.fixtures.bad_inputs.generate import deflated_spaces, one_page_pdf
+from workers.extraction import DocumentTooLargeError, extract, load_document
+from workers.extraction.pdf_guard import check_inflated_size
 
-from tests.fixtures.bad_inputs.generate import deflated_spaces, one_page_pdf  # noqa: E402
-from workers.extraction import DocumentTooLargeError, extract, load_document  # noqa: E402
-from workers.extraction.pdf_guard import check_inflated_size  # noqa: E402
-
-FIXTURE_PDFS = REPO / "tests" / "fixtures" / "pdf"
+FIXTURE_PDFS = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 BUDGET = 8 << 20
 INFLATED = 256 << 20
 # Room for the guard's own bookkeeping and one piece of inflated output.
