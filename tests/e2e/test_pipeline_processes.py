@@ -32,7 +32,7 @@ import pytest
 from benchmarks.pipeline import pipeline_settings, prepare, worker_env
 from benchmarks.services import Services
 from schemas.events import DeterminationExtracted, SourceObject, from_kafka
-from workers.config import STAGES, Settings
+from workers.config import STAGES, DeliveryMode, Settings
 from workers.runtime import KafkaTransport, Message
 from workers.runtime.dead_letter import DLQ_REASON, DLQ_STAGE
 
@@ -194,7 +194,7 @@ def dead_letter(message: Message) -> str:
 
 @pytest.mark.parametrize("delivery_mode", ["at_least_once", "exactly_once"])
 def test_letters_dropped_in_the_bucket_become_one_determination_each(
-    delivery_mode: str,
+    delivery_mode: DeliveryMode,
     request: pytest.FixtureRequest,
     kafka_bootstrap: str,
     s3_endpoint: Any,
