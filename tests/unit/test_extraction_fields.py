@@ -316,6 +316,12 @@ class TestSplitGuidelines:
         ("Therefore, the request is notmedically necessary.", "upheld"),
         ("The request isnotmedically necessary and appropriate.", "upheld"),
         ("The request is medicallynecessary.", "overturned"),
+        (
+            "Although the patient has not returned to work, the request is medically necessary.",
+            "overturned",
+        ),
+        ("The medical necessity of the request has been established.", "overturned"),
+        ("The request does not meet medical necessity guidelines.", "upheld"),
         ("This medical necessity decision should not be interpreted as a recommendation.", None),
         ("The patient has pain rated 7/10.", None),
     ],

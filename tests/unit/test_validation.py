@@ -218,6 +218,14 @@ def test_an_outcome_the_rationale_contradicts_needs_review() -> None:
     assert validate(record).status == "needs_review"
 
 
+def test_a_rationale_with_verdict_words_run_together_is_read() -> None:
+    item = _item(
+        outcome="overturned", rationale="Therefore, the request is notmedically necessary."
+    )
+    reasons = _reasons(_record(items=[item]), "item.rationale_disagrees")
+    assert [reason.field for reason in reasons] == ["items[0].outcome"]
+
+
 def test_an_outcome_the_rationale_supports_passes() -> None:
     overturned = _item(
         outcome="overturned", rationale="Therefore, the request is medically necessary."

@@ -439,18 +439,19 @@ _OUTCOME_WORDS: dict[str, Outcome] = {"upheld": "upheld", "overturned": "overtur
 _NEGATION = r"\b(?:not|cannot|never|no\s+longer)\b"
 _VERDICT = r"(?:necessary|warranted|indicated|supported|appropriate|recommended|certified)"
 _NOT_NECESSARY = re.compile(
-    rf"{_NEGATION}[^.;]{{0,80}}?\bmedically\s+(?:necessary|appropriate|indicated|reasonable|warranted)"
+    rf"{_NEGATION}[^.;,]{{0,80}}?\bmedically\s+(?:necessary|appropriate|indicated|reasonable|warranted)"
     rf"|{_NEGATION}[^.;]{{0,40}}?\ba\s+medical\s+necessity\b"
     rf"|\bmedical(?:ly)?\s+necessity\b[^.;]{{0,60}}?{_NEGATION}[^.;]{{0,30}}?"
     r"\b(?:established|demonstrated|supported|met|shown)\b"
     rf"|\brequests?\b[^.;]{{0,80}}?\b(?:is|are|was|were|be)\s+not\s+{_VERDICT}\b"
+    r"|\b(?:does|do|did)\s+not\s+meet\s+(?:the\s+)?medical\s+necessity\b"
     r"|\b(?:medically\s+)?unnecessary\b",
     re.IGNORECASE,
 )
 _NECESSARY = re.compile(
     r"\bmedically\s+(?:necessary|appropriate|indicated|reasonable|warranted)\b"
     r"|\b(?:is|are|was|were)\s+a\s+medical\s+necessity\b"
-    r"|\bmedical\s+necessity\s+(?:is|has\s+been)\s+(?:established|demonstrated)\b"
+    r"|\bmedical\s+necessity\b[^.;]{0,60}?\b(?:is|has\s+been)\s+(?:established|demonstrated)\b"
     rf"|\brequests?\b[^.;]{{0,80}}?\b(?:is|are|was|were|be)\s+{_VERDICT}\b",
     re.IGNORECASE,
 )

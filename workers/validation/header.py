@@ -8,9 +8,12 @@ from itertools import pairwise
 from typing import Final
 
 from schemas.letter import Layout, LetterRecord
+from workers.extraction.layouts.header import CASE_NUMBER
 from workers.validation.rule import Finding, Rule
 
-CASE_NUMBER = re.compile(r"CM\d{2}-\d{7}")
+_CASE_NUMBER = re.compile(CASE_NUMBER)
+CASE_NUMBER_SERIAL_DIGITS: Final = 7
+"""Digits after the dash of a case number as the IMR organisation issues them."""
 
 DATE_SEQUENCE: Final = ("date_of_injury", "ur_denial_date", "date_assigned", "decision_date")
 """Dates in the order the process produces them (each on or after the previous one)."""
@@ -35,7 +38,14 @@ so their missing headers (like any other missing field) call for review, not rej
 
 
 def _case_number_format(record: LetterRecord) -> Iterator[Finding]:
-    if record.case_number is not None and not CASE_NUMBER.fullmatch(record.case_number):
+    """The extractor's case-number pattern (:data:`workers.extraction.layouts.header.CASE_NUMBER`)
+    finds serials of 5 to 8 digits, so a misprinted or misread number is still captured; the
+    rule holds it to the issued form on top of that pattern: the whole value, and exactly
+    :data:`CASE_NUMBER_SERIAL_DIGITS` digits after the dash."""
+    case = record.case_number
+    if case is None:
+        return
+    if not _CASE_NUMBER.fullmatch(case) or len(case.partition("-")[2]) != CASE_NUMBER_SERIAL_DIGITS:
         yield Finding("case_number", "case_number does not match CMyy-nnnnnnn")
 
 

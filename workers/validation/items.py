@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Final, get_args
 
 from schemas.letter import LetterRecord, Outcome
-from workers.validation.conclusion import rationale_conclusion
+from workers.extraction.fields import conclusion
 from workers.validation.quantities import stated_quantity
 from workers.validation.rule import Finding, Rule, item_field
 
@@ -50,11 +50,11 @@ def _partial_arithmetic(record: LetterRecord) -> Iterator[Finding]:
 
 def _rationale_agrees(record: LetterRecord) -> Iterator[Finding]:
     for index, item in enumerate(record.items):
-        concluded = rationale_conclusion(item.rationale)
-        if concluded is not None and concluded != item.outcome:
+        found = conclusion(item.rationale)
+        if found is not None and found[0] != item.outcome:
             yield Finding(
                 item_field(index, "outcome"),
-                f"outcome {item.outcome} but the rationale concludes {concluded}",
+                f"outcome {item.outcome} but the rationale concludes {found[0]}",
             )
 
 
