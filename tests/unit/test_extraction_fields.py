@@ -322,6 +322,11 @@ class TestSplitGuidelines:
         ),
         ("The medical necessity of the request has been established.", "overturned"),
         ("The request does not meet medical necessity guidelines.", "upheld"),
+        ("The requested Diclofenac ER 100mg #60 is not seen as medically necessary.", "upheld"),
+        ("Medical necessity for the request has not been established.", "upheld"),
+        ("It does not satisfy guidelines and does not appear medically necessary.", "upheld"),
+        ("The request does appear to be medically necessary.", "overturned"),
+        ("This decision addresses the medical necessity of the request.", None),
         ("This medical necessity decision should not be interpreted as a recommendation.", None),
         ("The patient has pain rated 7/10.", None),
     ],
@@ -340,6 +345,28 @@ def test_conclusion_skips_closing_advisory() -> None:
     assert found is not None
     assert found[0] == "upheld"
     assert found[1].text.startswith("Given the above")
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        (
+            "Guidelines do not support it when medically necessary goals are absent. In this\n"
+            "case, the request is\nmedically necessary.",
+            "overturned",
+        ),
+        (
+            "Norco is not medically necessary. This decision addresses the medical necessity of "
+            "opioids as they have been prescribed to this patient.",
+            "upheld",
+        ),
+        ("Guidelines recommend a short course only.", None),
+        ("", None),
+    ],
+)
+def test_conclusion_is_the_last_sentence_that_states_one(text: str, outcome: str | None) -> None:
+    found = conclusion(text)
+    assert (None if found is None else found[0]) == outcome
 
 
 def test_partial_certification_parts() -> None:
