@@ -125,7 +125,9 @@ class DeterminationExtracted(CloudEvent[DeterminationData]):
 
 
 class DeadLetter(CloudEvent[DeadLetterData]):
-    """A record a stage gave up on, in JSON form (written by ``imr dlq``).
+    """A record a stage gave up on, in JSON form for tools; the workers do not publish it.
+
+    The dead-letter topics carry the original record plus ``imr.dlq.*`` headers instead.
 
     Keyed by the original record's key.
     """
