@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Container, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from schemas.events import letter_id_for
 from workers.stages.notifications import ObjectFilter
 from workers.storage import LocalFolderStore, ObjectInfo, ObjectMissingError
+from workers.storage.local import is_hidden
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ class FolderScanner:
         folder = self._store.folder
         for path in sorted(folder.rglob("*")):
             key = path.relative_to(folder).as_posix()
-            if _hidden(path.relative_to(folder)) or key.startswith(self._exclude):
+            if is_hidden(path.relative_to(folder)) or key.startswith(self._exclude):
                 continue
             if not self._accept.accepts(self._store.bucket, key):
                 continue
@@ -106,8 +106,3 @@ class FolderScanner:
                 return None
         self._known[key] = (stamp, info)
         return info
-
-
-def _hidden(relative: Path) -> bool:
-    """The store does not list these (``.imr-state.sqlite``, editors' temporary files)."""
-    return any(part.startswith(".") for part in relative.parts)

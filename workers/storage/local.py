@@ -69,7 +69,7 @@ class LocalFolderStore:
         keys = sorted(
             path.relative_to(self.folder).as_posix()
             for path in self.folder.rglob("*")
-            if path.is_file() and not _hidden(path.relative_to(self.folder))
+            if path.is_file() and not is_hidden(path.relative_to(self.folder))
         )
         for key in keys:
             if key.startswith(prefix):
@@ -125,7 +125,9 @@ def _modified(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
-def _hidden(relative: Path) -> bool:
+def is_hidden(relative: Path) -> bool:
+    """Whether a path relative to the folder is hidden, i.e. not listed: any part starts with
+    ``.`` (``.imr-state.sqlite``, editors' temporary files)."""
     return any(part.startswith(".") for part in relative.parts)
 
 
