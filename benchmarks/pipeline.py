@@ -99,40 +99,41 @@ def prepare(settings: Settings) -> S3ObjectStore:
     return S3ObjectStore(client)
 
 
-_SETTING_ENV = {
-    "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
-    "group_id_prefix": "GROUP_ID_PREFIX",
-    "delivery_mode": "DELIVERY_MODE",
-    "s3_endpoint_url": "S3_ENDPOINT_URL",
-    "s3_region": "S3_REGION",
-    "s3_access_key_id": "S3_ACCESS_KEY_ID",
-    "s3_bucket": "S3_BUCKET",
-    "topic_s3_events": "TOPIC_S3_EVENTS",
-    "topic_letters_received": "TOPIC_LETTERS_RECEIVED",
-    "topic_letters_parsed": "TOPIC_LETTERS_PARSED",
-    "topic_letters_validated": "TOPIC_LETTERS_VALIDATED",
-    "topic_determinations": "TOPIC_DETERMINATIONS",
-    "topic_dlq_template": "TOPIC_DLQ_TEMPLATE",
-    "topic_partitions": "TOPIC_PARTITIONS",
-    "max_poll_records": "MAX_POLL_RECORDS",
-    "retry_max_attempts": "RETRY_MAX_ATTEMPTS",
-    "retry_base_seconds": "RETRY_BASE_SECONDS",
-    "retry_max_seconds": "RETRY_MAX_SECONDS",
-    "shutdown_grace_seconds": "SHUTDOWN_GRACE_SECONDS",
-    "max_object_bytes": "MAX_OBJECT_BYTES",
-    "max_pages": "MAX_PAGES",
-    "http_port": "HTTP_PORT",
-    "log_level": "LOG_LEVEL",
-}
+_FORWARDED_SETTINGS = (
+    "kafka_bootstrap_servers",
+    "group_id_prefix",
+    "delivery_mode",
+    "s3_endpoint_url",
+    "s3_region",
+    "s3_access_key_id",
+    "s3_bucket",
+    "topic_s3_events",
+    "topic_letters_received",
+    "topic_letters_parsed",
+    "topic_letters_validated",
+    "topic_determinations",
+    "topic_dlq_template",
+    "topic_partitions",
+    "max_poll_records",
+    "retry_max_attempts",
+    "retry_base_seconds",
+    "retry_max_seconds",
+    "shutdown_grace_seconds",
+    "max_object_bytes",
+    "max_pages",
+    "http_port",
+    "log_level",
+)
+"""Settings passed to worker processes, as ``IMR_<NAME>`` variables."""
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
     """The process environment that makes ``imr`` see ``settings`` (and no other ``IMR_*``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMR_")}
-    for name, var in _SETTING_ENV.items():
+    for name in _FORWARDED_SETTINGS:
         value = getattr(settings, name)
         if value is not None:
-            env[f"IMR_{var}"] = str(value)
+            env[f"IMR_{name.upper()}"] = str(value)
     secret = settings.s3_secret_access_key
     if secret is not None:
         env["IMR_S3_SECRET_ACCESS_KEY"] = secret.get_secret_value()
