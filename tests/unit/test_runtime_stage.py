@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -459,3 +460,53 @@ def test_exactly_once_replaces_a_fenced_producer_and_goes_on() -> None:
     stage.run_until_idle()
     assert values(bus) == [b"A", b"B"]
     assert bus.committed(GROUP, P0) == 2
+
+
+def flaky_poll(stage: StageRunner, failures: list[BaseException]) -> list[int]:
+    """Make the stage's consumer raise ``failures`` (one per poll) before polling for real;
+    returns a list that grows by one per poll attempt."""
+    stage.start()
+    consumer = stage._consumer
+    assert consumer is not None
+    real_poll = consumer.poll
+    attempts: list[int] = []
+
+    def poll(timeout_s: float, max_records: int) -> list[Message]:
+        attempts.append(1)
+        if failures:
+            raise failures.pop(0)
+        return real_poll(timeout_s, max_records)
+
+    consumer.poll = poll  # type: ignore[method-assign]
+    return attempts
+
+
+def test_run_backs_off_while_the_broker_is_unreachable_and_then_goes_on() -> None:
+    from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+    bus = MemoryTransport()
+    publish(bus, b"a")
+    stage = runner(bus)
+    attempts = flaky_poll(stage, [KafkaConnectionError("refused"), KafkaTimeoutError()])
+    thread = threading.Thread(target=stage.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not values(bus) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stage.stop()
+        thread.join(10)
+
+    assert not thread.is_alive()
+    assert values(bus) == [b"A"]
+    assert len(attempts) >= 3
+
+
+def test_run_lets_a_non_transient_poll_failure_end_the_worker() -> None:
+    bus = MemoryTransport()
+    stage = runner(bus)
+    flaky_poll(stage, [RuntimeError("bug")])
+
+    with pytest.raises(RuntimeError, match="bug"):
+        stage.run()

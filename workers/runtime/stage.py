@@ -96,6 +96,7 @@ class StageRunner:
         self._stopping = threading.Event()
         self._stop_deadline = float("inf")
         self._batch_failures = 0
+        self._poll_failures = 0
         self._lag_refreshed = 0.0
         self._last_poll = time.monotonic()
         self._log = log.bind(stage=name)
@@ -163,9 +164,33 @@ class StageRunner:
             self.start()
             try:
                 while not self._stopping.is_set():
-                    self.poll_once()
+                    self._poll_or_back_off()
             finally:
                 self.close()
+
+    def _poll_or_back_off(self) -> None:
+        """One :meth:`poll_once`; while the broker is unreachable, wait and try again.
+
+        A broker outage surfaces from ``poll`` (group coordination, fetch); it is transient, so
+        the worker backs off like a failed batch instead of exiting. Anything else propagates.
+        """
+        try:
+            self.poll_once()
+        except Exception as exc:
+            failure = classify(exc)
+            if not failure.retryable:
+                raise
+            self._poll_failures += 1
+            delay = self._policy.retry.delay(self._poll_failures)
+            self._log.warning(
+                "poll_failed",
+                error_class=failure.error_class,
+                failures=self._poll_failures,
+                delay_s=delay,
+            )
+            self._stopping.wait(delay)
+        else:
+            self._poll_failures = 0
 
     def run_until_idle(self, timeout_s: float = 0.05, max_seconds: float = 60.0) -> int:
         """Process until nothing is left to consume; returns how many records were handled."""
