@@ -510,3 +510,27 @@ def test_run_lets_a_non_transient_poll_failure_end_the_worker() -> None:
 
     with pytest.raises(RuntimeError, match="bug"):
         stage.run()
+
+
+def test_run_keeps_trying_to_start_while_no_broker_answers() -> None:
+    from workers.runtime import KafkaTransport
+
+    cfg = settings(
+        kafka_bootstrap_servers="127.0.0.1:1",
+        kafka_bootstrap_timeout_ms=200,
+        retry_base_seconds=0.01,
+        retry_max_seconds=0.05,
+    )
+    stage = StageRunner("parse", SOURCE, echo, KafkaTransport(cfg), cfg, policy())
+    thread = threading.Thread(target=stage.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while stage._poll_failures < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert thread.is_alive()
+        assert stage._poll_failures >= 2
+    finally:
+        stage.stop()
+        thread.join(10)
+    assert not thread.is_alive()

@@ -121,7 +121,8 @@ class StageRunner:
     def start(self) -> None:
         if self._consumer is not None:
             return
-        self._producer = self._transport.producer(self.transactional_id)
+        if self._producer is None:  # kept when the consumer failed to start last time
+            self._producer = self._transport.producer(self.transactional_id)
         self._consumer = self._transport.consumer(
             [self.source_topic],
             self.group_id,
@@ -145,8 +146,11 @@ class StageRunner:
         """Commit what was processed and leave the group."""
         consumer, producer = self._consumer, self._producer
         self._consumer = self._producer = None
-        if consumer is None or producer is None:
+        if consumer is None:  # never started, or the consumer failed to start
+            if producer is not None:
+                producer.close()
             return
+        assert producer is not None
         try:
             with self._lock:
                 pending, self._pending = dict(self._pending), {}
@@ -161,7 +165,6 @@ class StageRunner:
     def run(self) -> None:
         """Process until :meth:`stop` (or SIGTERM/SIGINT when run on the main thread)."""
         with self._signals_stop():
-            self.start()
             try:
                 while not self._stopping.is_set():
                     self._poll_or_back_off()
