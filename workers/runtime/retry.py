@@ -18,9 +18,9 @@ class RetryPolicy:
     float in ``[0, 1)`` and is injectable so tests get exact delays.
     """
 
-    max_attempts: int = 5
-    base_seconds: float = 0.5
-    max_seconds: float = 30.0
+    max_attempts: int = Settings.model_fields["retry_max_attempts"].default
+    base_seconds: float = Settings.model_fields["retry_base_seconds"].default
+    max_seconds: float = Settings.model_fields["retry_max_seconds"].default
     rng: Callable[[], float] = field(default=random.random, compare=False)
 
     @classmethod
