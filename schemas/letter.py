@@ -44,9 +44,16 @@ class Reviewer(_Model):
 class PartialCertification(_Model):
     """The three parts of a modified UR decision; only ``remaining`` was decided by IMR."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
     original_request: str
     authorized: str
     remaining: str
+    """The portion IMR reviewed: the remaining portion, or the whole original request when the
+    letter says the original request stayed IMR eligible."""
+    remaining_derived: bool = False
+    """``True`` when the letter does not spell the reviewed portion out and ``remaining`` was
+    derived: the original request less the authorized quantity, or the original request."""
 
 
 class Citation(_Model):

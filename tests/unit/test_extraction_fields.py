@@ -1,4 +1,4 @@
-"""Shared field helpers: dates, header labels, case summary, guidelines, outcomes, partials."""
+"""Shared field helpers: dates, header labels, case summary, guidelines, outcomes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from schemas.letter import PartialCertification
 from workers.extraction.document import Document
 from workers.extraction.fields import (
     Evidence,
@@ -20,7 +19,6 @@ from workers.extraction.fields import (
     labelled_date,
     labelled_line,
     parse_date,
-    partial_certification,
     sentence_outcome,
     sentence_spans,
     split_guidelines,
@@ -367,34 +365,6 @@ def test_conclusion_skips_closing_advisory() -> None:
 def test_conclusion_is_the_last_sentence_that_states_one(text: str, outcome: str | None) -> None:
     found = conclusion(text)
     assert (None if found is None else found[0]) == outcome
-
-
-def test_partial_certification_parts() -> None:
-    heading = (
-        "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized\nby the "
-        "Claims Administrator. The remaining IMR eligible portion of the original request, "
-        "Norco 10/325mg #35 is"
-    )
-    assert partial_certification(heading) == PartialCertification(
-        original_request="Norco 10/325mg #60",
-        authorized="Norco 10/325mg #25",
-        remaining="Norco 10/325mg #35",
-    )
-
-
-def test_partial_certification_compound_remaining() -> None:
-    heading = (
-        "Eight PT sessions was the original request. Six PT sessions for the knee was authorized "
-        "by the Claims Administrator. The remaining IMR eligible portion of the original "
-        "request, two PT sessions for the knee and eight PT sessions for the wrist"
-    )
-    found = partial_certification(heading)
-    assert found is not None
-    assert found.remaining == "two PT sessions for the knee and eight PT sessions for the wrist"
-
-
-def test_ordinary_heading_is_not_partial() -> None:
-    assert partial_certification("MRI of the left shoulder") is None
 
 
 def test_trimmed_span_keeps_document_offsets() -> None:

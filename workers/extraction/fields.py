@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from schemas.letter import Outcome, PartialCertification, Provenance, Sex
+from schemas.letter import Outcome, Provenance, Sex
 from workers.extraction.document import Document
 
 # --------------------------------------------------------------------------------------------
@@ -504,34 +504,6 @@ def conclusion(text: str) -> tuple[Outcome, Span] | None:
         if outcome is not None:
             return outcome, sentence
     return None
-
-
-# --------------------------------------------------------------------------------------------
-# Partial certifications
-
-_PARTIAL = re.compile(
-    r"^(?P<original>.+?)\s+(?:was|were)\s+the\s+original\s+request\.?\s+"
-    r"(?P<authorized>.+?)\s+(?:was|were)\s+(?:authorized|certified|approved)\s+by\s+the\s+"
-    r"Claims\s+Administrator\.?\s+The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+"
-    r"original\s+request,?\s+(?:is\s+for\s+|is\s+)?(?P<remaining>.+?)(?:\s+(?:is|are))?$",
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-def partial_certification(heading: str) -> PartialCertification | None:
-    """The three parts of a partial-certification heading, or ``None`` for an ordinary heading.
-
-    "X was the original request. Y was authorized by the Claims Administrator. The remaining IMR
-    eligible portion of the original request, Z is" -> original X, authorized Y, remaining Z.
-    """
-    match = _PARTIAL.match(collapse_ws(heading))
-    if match is None:
-        return None
-    return PartialCertification(
-        original_request=match.group("original"),
-        authorized=match.group("authorized"),
-        remaining=match.group("remaining"),
-    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Final, get_args
 
 from schemas.letter import LetterRecord, Outcome
 from workers.extraction.fields import conclusion
+from workers.extraction.heading import reviews_whole_request
 from workers.validation.quantities import stated_quantity
 from workers.validation.rule import Finding, Rule, item_field
 
@@ -34,7 +35,7 @@ def _item_fields(record: LetterRecord) -> Iterator[Finding]:
 def _partial_arithmetic(record: LetterRecord) -> Iterator[Finding]:
     for index, item in enumerate(record.items):
         parts = item.partial_certification
-        if parts is None:
+        if parts is None or reviews_whole_request(parts):
             continue
         original = stated_quantity(parts.original_request)
         authorized = stated_quantity(parts.authorized)
@@ -82,7 +83,8 @@ RULES: Final = (
         "item.partial_arithmetic",
         "warning",
         "For a partial certification whose three parts each state one quantity, original minus "
-        "authorized equals the remaining portion.",
+        "authorized equals the remaining portion (unless IMR reviewed the whole original "
+        "request).",
         _partial_arithmetic,
     ),
     Rule(

@@ -12,8 +12,19 @@ CONFIDENCE_THRESHOLD: Final = 0.6
 """Values extracted with less confidence than this go to a person."""
 
 
+LETTER_DISAGREES_WITH_ITSELF: Final = "header_narrative_mismatch"
+"""The letter's header and its narrative state different dates. The narrative often dates
+another event (another review, a prescription, an exam), so this calls for review only when
+the header value itself was not read surely from its label."""
+
+
 def _extractor_warnings(record: LetterRecord) -> Iterator[Finding]:
     for warning in record.warnings:
+        if (
+            warning.code == LETTER_DISAGREES_WITH_ITSELF
+            and record.confidence.get(warning.field) == 1
+        ):
+            continue
         yield Finding(warning.field, f"extractor warning {warning.code}")
 
 

@@ -19,12 +19,12 @@ from workers.extraction.errors import UnknownLayoutError
 from workers.extraction.fields import (
     Evidence,
     Span,
-    collapse_ws,
     conclusion,
     join_lines,
-    partial_certification,
     sentence_outcome,
 )
+from workers.extraction.heading import read_heading
+from workers.extraction.heading_checks import add_heading_evidence
 from workers.extraction.layouts.crosscheck import checked_outcome
 from workers.extraction.layouts.front_matter import read_front_matter
 from workers.extraction.layouts.sections import (
@@ -141,12 +141,9 @@ def _item(
     warnings: list[ExtractionWarning],
 ) -> Item:
     evidence = Evidence(doc)
-    evidence.add("treatment", issue)
-    treatment = collapse_ws(issue.text)
-    partial = partial_certification(treatment)
-    if partial is not None:
-        evidence.add("partial_certification", issue)
+    heading = read_heading(issue.text)
     text = join_lines(rationale.body.text)
+    add_heading_evidence(evidence, issue, heading, text)
     evidence.add("rationale", rationale.body)
     outcome = _outcome(number, rationale, conclusion(text), evidence, warnings)
     reviewer: list[Citation] = []
@@ -154,9 +151,9 @@ def _item(
         reviewer = [Citation(raw=raw) for raw in prose_citations(guidelines.body.text)]
         evidence.add("reviewer_guidelines", guidelines.body, 0.9)
     return Item(
-        treatment=treatment,
+        treatment=heading.treatment,
         outcome=outcome,
-        partial_certification=partial,
+        partial_certification=heading.partial,
         reviewer_guidelines=reviewer,
         rationale=text,
         provenance=evidence.provenance,

@@ -16,16 +16,16 @@ from workers.extraction.document import Document
 from workers.extraction.fields import (
     Evidence,
     Span,
-    collapse_ws,
     conclusion,
     join_lines,
     outcome_word,
-    partial_certification,
     sentence_outcome,
     sentence_spans,
     split_guidelines,
     trimmed,
 )
+from workers.extraction.heading import PARTIAL_LANGUAGE, opens_with_original_request, read_heading
+from workers.extraction.heading_checks import add_heading_evidence
 from workers.extraction.layouts.crosscheck import checked_outcome
 from workers.extraction.layouts.sections import CLOSING_LINE
 
@@ -35,8 +35,6 @@ RATIONALE_FIELD = re.compile(r"Decision\s+rationale\s*:", re.IGNORECASE)
 _ISSUES_INTRO = re.compile(r"\s*[^:\n\f]{0,200}\b(?:below|following)\s*:")
 _OUTCOME_AT_END = re.compile(r":\s*(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
 _BARE_OUTCOME_AT_END = re.compile(r"\s(Upheld|Overturned)\b[\s.]*\Z", re.IGNORECASE)
-_ORIGINAL_REQUEST = re.compile(r"\b(?:was|were)\s+the\s+original\s+request\b", re.IGNORECASE)
-_REMAINING = re.compile(r"remaining\s+IMR\s+eligible\s+portion", re.IGNORECASE)
 _ENDS_IN_VERDICT = re.compile(
     r"\b(?:necessary|appropriate|indicated|warranted|reasonable|necessity|supported|recommended|"
     r"certified|established)\W*\Z",
@@ -51,7 +49,18 @@ _SENTENCE_TERMINATED = re.compile(r"[.!?][\"')\]]*\s*\Z")
 _TRAILER_HEADING = re.compile(
     r"(?<=[\n\f])[ ]*[A-Z][A-Z,'()/&-]*(?:[ ]+[A-Z,'()/&-]+)+[ ]*:?(?=\n|\f|\Z)"
 )
-_TRAILING_IS = re.compile(r"\s+(?:is|are)\Z")
+# A line that ends with one of these words (or marks) leaves its phrase open: the next line
+# continues it, however short the line is.
+_OPEN_ENDING = re.compile(
+    r"(?:\b(?:of|the|a|an|and|or|for|to|with|in|on|at|by|per|from|into|x|times|including)"
+    r"|[,&/(+-])\Z",
+    re.IGNORECASE,
+)
+# How surely a heading's first line was found, by the evidence that ended the text before it.
+_START_FOUND_BY_BREAK = 1.0
+_START_FOUND_BY_SHAPE = 0.9
+# How far back (characters) a partial certification's opening sentence is looked for.
+_PARTIAL_REACH = 1500
 
 _FIELD_KINDS = (
     ("claims_administrator_guidelines", CA_FIELD),
@@ -116,15 +125,15 @@ def read_items(doc: Document, start: int, warnings: list[ExtractionWarning]) -> 
     positions = _field_positions(doc, cursor)
     if not positions:
         return []
-    headings: list[tuple[Span, re.Match[str] | None]] = []
+    headings: list[_Heading] = []
     for index, fields in enumerate(positions):
         region_start = positions[index - 1].end if index else cursor
         headings.append(_heading(doc, region_start, fields.start))
-    item_ends = [heading.start for heading, _ in headings[1:]]
+    item_ends = [heading.span.start for heading in headings[1:]]
     item_ends.append(_closing_matter_start(text, positions[-1].end))
     return [
-        _item(doc, number, fields, heading, outcome, item_end, warnings)
-        for number, (fields, (heading, outcome), item_end) in enumerate(
+        _item(doc, number, fields, heading, item_end, warnings)
+        for number, (fields, heading, item_end) in enumerate(
             zip(positions, headings, item_ends, strict=True), start=1
         )
     ]
@@ -156,15 +165,22 @@ def _lines_before(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return lines
 
 
-def _heading(
-    doc: Document, region_start: int, region_end: int
-) -> tuple[Span, re.Match[str] | None]:
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    span: Span
+    outcome: re.Match[str] | None
+    start_confidence: float
+    """How surely the heading's start was found (see ``_START_FOUND_BY_*``)."""
+
+
+def _heading(doc: Document, region_start: int, region_end: int) -> _Heading:
     """Locate the item heading that ends just before ``region_end``.
 
     The heading's last line holds the outcome word (or is followed by it on its own line).
     Earlier lines belong to the heading until a line that ends a paragraph (the previous
-    rationale; see :func:`_ends_paragraph`), except that a partial-certification heading is
-    followed back to its "... was the original request" sentence.
+    rationale; see :func:`_ends_paragraph`). A heading that speaks of a partial certification
+    but does not open with its original request is followed back to that sentence, across
+    sentence ends, line and page breaks.
     """
     text = doc.text
     outcome = _OUTCOME_AT_END.search(text, region_start, region_end)
@@ -173,65 +189,84 @@ def _heading(
     heading_end = outcome.start() if outcome else region_end
     while heading_end > region_start and text[heading_end - 1].isspace():
         heading_end -= 1
-    lines = _lines_before(text, region_start, heading_end)
-    width = max((end - start for start, end in lines), default=0)
-    heading_start = lines[0][0] if lines else heading_end
-    for index, (line_start, _) in enumerate(lines[:-1]):
-        heading_start = line_start
-        candidate = text[line_start:heading_end]
-        partial_incomplete = _REMAINING.search(candidate) and not _ORIGINAL_REQUEST.search(
-            candidate
-        )
-        before = lines[index + 1 : index + 3]
-        if not partial_incomplete and _ends_paragraph(text, before, width):
-            break
-    else:
-        heading_start = lines[-1][0] if lines else heading_end
+    heading_start, confidence = _paragraph_start(text, region_start, heading_end)
+    opening = _partial_opening(text, region_start, heading_start, heading_end)
+    if opening is not None:
+        heading_start, confidence = opening, _START_FOUND_BY_BREAK
     while heading_start < heading_end and text[heading_start].isspace():
         heading_start += 1
-    return Span(text[heading_start:heading_end], heading_start, heading_end), outcome
+    span = Span(text[heading_start:heading_end], heading_start, heading_end)
+    return _Heading(span, outcome, confidence)
 
 
-def _ends_paragraph(text: str, before: list[tuple[int, int]], width: int) -> bool:
-    """Whether the lines ``before`` a candidate heading line (nearest first) end a paragraph:
-    the nearest is blank, ends a sentence or is much shorter than the full lines around it
-    (``width`` characters), or the two together end in a verdict (a rationale whose full stop
-    is missing)."""
+def _paragraph_start(text: str, region_start: int, heading_end: int) -> tuple[int, float]:
+    """Where the paragraph that ends at ``heading_end`` starts, and how surely."""
+    lines = _lines_before(text, region_start, heading_end)
+    width = max((end - start for start, end in lines), default=0)
+    for index, line in enumerate(lines[:-1]):
+        ends = _ends_paragraph(text, line, lines[index + 1 : index + 3], width)
+        if ends is not None:
+            return line[0], ends
+    return (lines[-1][0] if lines else heading_end), _START_FOUND_BY_BREAK
+
+
+def _partial_opening(text: str, region_start: int, start: int, end: int) -> int | None:
+    """The start of the original-request sentence of a partial-certification heading that
+    ``text[start:end]`` continues, or ``None`` when it is not such a continuation."""
+    heading = text[start:end]
+    if not PARTIAL_LANGUAGE.search(heading) or opens_with_original_request(heading):
+        return None
+    window = max(region_start, start - _PARTIAL_REACH)
+    for sentence in reversed(sentence_spans(text[window:start], window)):
+        if opens_with_original_request(text[sentence.start : end]):
+            return sentence.start
+    return None
+
+
+def _ends_paragraph(
+    text: str, line: tuple[int, int], before: list[tuple[int, int]], width: int
+) -> float | None:
+    """Whether the lines ``before`` a candidate heading ``line`` (nearest first) end a
+    paragraph, and how surely: the nearest is blank or ends a sentence (sure); it is much
+    shorter than the full lines around it (``width`` characters), or the two together end in
+    a verdict (a rationale whose full stop is missing). A line that leaves its phrase open, or
+    a candidate that starts in lower case, continues the paragraph instead. ``None`` when the
+    paragraph goes on."""
     start, end = before[0]
     nearest = text[start:end].strip()
     if not nearest or _SENTENCE_TERMINATED.search(nearest):
-        return True
+        return _START_FOUND_BY_BREAK
+    candidate = text[line[0] : line[1]].strip()
+    if _OPEN_ENDING.search(nearest) or candidate[:1].islower():
+        return None
     if width >= _MIN_FULL_LINE and end - start < width * _SHORT_LINE:
-        return True
+        return _START_FOUND_BY_SHAPE
     tail = text[before[-1][0] : end]
     sentences = sentence_spans(tail)
-    return (
+    verdict = (
         bool(sentences)
         and _ENDS_IN_VERDICT.search(tail) is not None
         and sentence_outcome(sentences[-1].text) is not None
     )
+    return _START_FOUND_BY_SHAPE if verdict else None
 
 
 def _item(
     doc: Document,
     number: int,
     fields: _Fields,
-    heading: Span,
-    outcome_match: re.Match[str] | None,
+    heading: _Heading,
     item_end: int,
     warnings: list[ExtractionWarning],
 ) -> Item:
     evidence = Evidence(doc)
-    treatment = collapse_ws(heading.text)
-    partial = partial_certification(treatment)
-    if partial is not None:
-        treatment = _TRAILING_IS.sub("", treatment)
-        evidence.add("partial_certification", heading)
-    evidence.add("treatment", heading, 1.0 if treatment else 0.0)
+    outcome_match = heading.outcome
     ca_span = fields.span(doc, "claims_administrator_guidelines", item_end)
     reviewer_span = fields.span(doc, "reviewer_guidelines", item_end)
     rationale_span = fields.span(doc, "rationale", item_end)
     rationale = join_lines(rationale_span.text) if rationale_span else ""
+    read = read_heading(heading.span.text)
+    add_heading_evidence(evidence, heading.span, read, rationale, heading.start_confidence)
     said = conclusion(rationale)
     stated = outcome_word(outcome_match.group(1)) if outcome_match else None
     outcome, agrees = checked_outcome(
@@ -246,9 +281,9 @@ def _item(
     evidence.add("reviewer_guidelines", reviewer_span)
     evidence.add("rationale", rationale_span)
     return Item(
-        treatment=treatment,
+        treatment=read.treatment,
         outcome=outcome,
-        partial_certification=partial,
+        partial_certification=read.partial,
         claims_administrator_guidelines=_citations(ca_span),
         reviewer_guidelines=_citations(reviewer_span),
         rationale=rationale,
