@@ -41,7 +41,9 @@ _SAME_THING: Final = {
     **dict.fromkeys(("tens", "transcutaneous"), "tens"),
 }
 """Abbreviations and plain words reviewers use for the same test, therapy or limb."""
-_STARTS_MID_PHRASE = re.compile(r"^(?:[a-z]|[,;:)\]/&.-])")
+# Lower case starts a fragment unless the phrase opens with an article (a treatment read from a
+# sentence, as layout D names it: "a lumbar support brace").
+_STARTS_MID_PHRASE = re.compile(r"^(?:(?!(?:a|an|the)\s)[a-z]|[,;:)\]/&.-])")
 _NOT_A_REQUEST = re.compile(
     r"\b(?:not|been|has|have|had|does|did|is|are|was|were|met|necessity|criteria|guidelines?|"
     r"documentation|evidence|requirements?|lack|rationale)\b",

@@ -29,6 +29,8 @@ from workers.extraction.fields import (
     parse_date,
     sentence_outcome,
 )
+from workers.extraction.heading import read_heading
+from workers.extraction.heading_checks import add_heading_evidence
 from workers.extraction.layouts.crosscheck import checked_outcome, date_mismatch
 from workers.extraction.layouts.front_matter import FrontMatter, read_front_matter
 from workers.extraction.layouts.sections import (
@@ -252,7 +254,8 @@ def _item(
     evidence.add("rationale", rationale_section.body if rationale_section else None)
     said = conclusion(rationale)
     treatment_span = _treatment_span(decision, detail)
-    evidence.add("treatment", treatment_span)
+    heading = read_heading(treatment_span.text)
+    add_heading_evidence(evidence, treatment_span, heading, rationale)
     outcome = _outcome(number, decision, said, evidence, warnings)
     claims_administrator = _relied_upon(fields.get(_CA_FIELD), evidence, "claims_administrator")
     reviewer = _relied_upon(fields.get(_REVIEWER_FIELD), evidence, "reviewer")
@@ -265,8 +268,9 @@ def _item(
         reviewer = list(claims_administrator)
         evidence.add("reviewer_guidelines", reviewer_field.body, 0.8)
     return Item(
-        treatment=collapse_ws(treatment_span.text),
+        treatment=heading.treatment,
         outcome=outcome,
+        partial_certification=heading.partial,
         claims_administrator_guidelines=claims_administrator,
         reviewer_guidelines=reviewer,
         rationale=rationale,

@@ -1,0 +1,129 @@
+"""Item headings located in whole letters: wraps, page breaks and both partial phrasings."""
+
+from __future__ import annotations
+
+from schemas.letter import LetterRecord
+from workers.extraction import extract_document
+from workers.extraction.text_layer import document_from_pages
+from workers.validation import validate
+
+HEADER = """Case Number: CM17-0001234
+Date Assigned: 01/09/2017 Date of Injury: 10/11/2016
+Decision Date: 01/31/2017 UR Denial Date: 12/27/2016
+Priority: Standard Application
+Received:
+01/03/2017
+HOW THE IMR FINAL DETERMINATION WAS MADE
+MAXIMUS Federal Services sent the complete case file to an expert reviewer.
+State(s) of Licensure: California
+Certification(s)/Specialty: Orthopaedic Surgery
+CLINICAL CASE SUMMARY
+The expert reviewer developed the following clinical case summary based on a review of the
+case file, including all medical records:
+The injured worker is a 41 year old male who sustained an industrial injury on 10-11-2016.
+IMR ISSUES, DECISIONS AND RATIONALES
+The Final Determination was based on decisions for the disputed items/services set forth below:
+"""
+FIELDS = (
+    "Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016,\n"
+    "Section(s): Opioids.\n"
+    "MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s):\n"
+    "Opioids.\n"
+)
+FIRST = (
+    "Norco 10/325mg #60: Upheld\n" + FIELDS + "Decision rationale: The records show no functional\n"
+    "benefit from this medication over the last several months of treatment with it at all.\n"
+    "Therefore, the request for Norco 10/325mg #60 is not medically necessary.\n"
+)
+
+
+def _record(*pages: str) -> LetterRecord:
+    return extract_document(document_from_pages([HEADER + pages[0], *pages[1:]]))
+
+
+def _second(heading: str, verdict: str) -> str:
+    return (
+        heading
+        + "\n"
+        + FIELDS
+        + "Decision rationale: The records were reviewed in full.\n"
+        + verdict
+    )
+
+
+def test_a_heading_whose_last_line_is_one_word_is_read_whole() -> None:
+    record = _record(
+        FIRST
+        + _second(
+            "EMG (electromyography)/NCV (nerve conduction velocity) of the bilateral upper\n"
+            "extremities: Overturned",
+            "The request for EMG/NCV of the bilateral upper extremities is medically necessary.",
+        )
+    )
+    assert record.items[1].treatment == (
+        "EMG (electromyography)/NCV (nerve conduction velocity) of the bilateral upper extremities"
+    )
+    assert record.items[1].confidence["treatment"] == 1.0
+    assert validate(record).status == "valid"
+
+
+def test_a_page_break_inside_a_heading_keeps_its_start() -> None:
+    record = _record(
+        FIRST + "Magnetic resonance imaging (MRI) of the lumbar spine without contrast for",
+        _second(
+            "the low back: Upheld",
+            "The request for MRI of the lumbar spine is not medically necessary.",
+        ),
+    )
+    assert record.items[1].treatment == (
+        "Magnetic resonance imaging (MRI) of the lumbar spine without contrast for the low back"
+    )
+
+
+def test_the_second_partial_phrasing_across_a_page_break() -> None:
+    record = _record(
+        FIRST
+        + "Purchase of a bath/shower chair was the original request. The Claims Administrator\n"
+        "authorized a bath/shower chair for 1 month, leaving the original request IMR eligible.\n"
+        "The original",
+        _second(
+            "request, purchase of a bath/shower chair is: Upheld",
+            "The request for a bath/shower chair purchase is not medically necessary.",
+        ),
+    )
+    item = record.items[1]
+    assert item.treatment.startswith("Purchase of a bath/shower chair was the original request.")
+    assert item.partial_certification is not None
+    assert item.partial_certification.authorized == "a bath/shower chair for 1 month"
+    assert item.partial_certification.remaining == "purchase of a bath/shower chair"
+    assert validate(record).status == "valid"
+
+
+def test_a_heading_that_lost_its_start_is_flagged_not_published() -> None:
+    """Half a partial heading with no original-request sentence anywhere before it."""
+    record = _record(
+        FIRST
+        + _second(
+            "original request, Three refills of Voltaren gel 1% is: Upheld",
+            "The request for Voltaren gel 1% with three refills is not medically necessary.",
+        )
+    )
+    result = validate(record)
+    assert result.status == "needs_review"
+    assert {reason.code for reason in result.reasons} >= {"item.treatment_fragment"}
+    assert record.items[1].confidence["treatment"] < 0.6
+
+
+def test_a_rationale_naming_another_request_flags_the_item() -> None:
+    record = _record(
+        FIRST
+        + _second(
+            "Office visit: Overturned",
+            "The request for a partial hospitalization program is medically necessary.",
+        )
+    )
+    result = validate(record)
+    assert {(reason.code, reason.field) for reason in result.reasons} == {
+        ("item.treatment_disagrees_with_rationale", "items[1].treatment"),
+        ("confidence.low", "items[1].treatment"),
+    }
