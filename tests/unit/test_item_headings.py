@@ -127,3 +127,24 @@ def test_a_rationale_naming_another_request_flags_the_item() -> None:
         ("item.treatment_disagrees_with_rationale", "items[1].treatment"),
         ("confidence.low", "items[1].treatment"),
     }
+
+
+def test_a_short_first_line_after_a_finished_sentence_opens_the_heading() -> None:
+    record = _record(
+        FIRST
+        + _second(
+            "Daily\nRN visits for 4 weeks for wound care and monitoring of wound healing: Upheld",
+            "The request for daily RN visits is not medically necessary.",
+        )
+    )
+    assert record.items[1].treatment == (
+        "Daily RN visits for 4 weeks for wound care and monitoring of wound healing"
+    )
+
+
+def test_a_line_break_before_a_page_break_is_not_a_blank_line() -> None:
+    record = _record(
+        FIRST + "MRI scan of\n",
+        _second("the cervical spine: Upheld", "The request for MRI is not medically necessary."),
+    )
+    assert record.items[1].treatment == "MRI scan of the cervical spine"
