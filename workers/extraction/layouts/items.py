@@ -53,7 +53,7 @@ _TRAILER_HEADING = re.compile(
 # continues it, however short the line is.
 _OPEN_ENDING = re.compile(
     r"(?:\b(?:of|the|a|an|and|or|for|to|with|in|on|at|by|per|from|into|x|times|including)"
-    r"|[,&/(+-])\Z",
+    r"|[,:&/(+-])\Z",
     re.IGNORECASE,
 )
 # How surely a heading's first line was found, by the evidence that ended the text before it.
