@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import robustness
 from schemas.letter import Citation, LetterRecord
 from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
 from workers.extraction.fields import conclusion, sentence_spans
@@ -140,7 +141,8 @@ def compare(record: LetterRecord, gold: dict[str, Any]) -> Comparison:
 
 def run(corpus: Path, letters: Path | None = None) -> dict[str, Any]:
     """Extract every letter and compare with gold. ``letters`` replaces the corpus PDFs with
-    files named ``<case>.<ext>`` (e.g. the same letters as text from another tool)."""
+    files named ``<case>.<ext>`` (e.g. the same letters as text from another tool); without
+    it the report also judges the gold letters' rewrites (:mod:`benchmarks.robustness`)."""
     pdfs = sorted(letters.iterdir()) if letters else sorted((corpus / "pdf").glob("*.pdf"))
     records: dict[str, LetterRecord] = {}
     failures: dict[str, str] = {}
@@ -211,6 +213,7 @@ def run(corpus: Path, letters: Path | None = None) -> dict[str, Any]:
             "median": round(statistics.median(timings), 4) if timings else None,
             "max": round(max(timings), 4) if timings else None,
         },
+        "robustness": None if letters else robustness.run(records),
     }
 
 
@@ -255,6 +258,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     lines += [f"- {case}: {reason}" for case, reason in report["failures"].items()] or ["none"]
+    if report["robustness"] is not None:
+        lines += ["", *robustness.markdown(report["robustness"])]
     lines += ["", "## Misses on gold letters", ""]
     for case, misses in report["misses"].items():
         for miss in misses:
