@@ -410,6 +410,25 @@ def mtus_sources_split(letter: Letter) -> Letter | None:
     return letter.with_text(text) if text != letter.text else None
 
 
+def citations_run_together(letter: Letter) -> Letter | None:
+    """Not meaning-preserving: the second "Decision based on" of a reviewer field dropped, so
+    two sources run together in one citation. The expectation stays as the letter meant it:
+    the result must differ from it and be flagged."""
+    fields = [
+        field for field in _CITATION_FIELD.finditer(letter.text)
+        if field.group(0).startswith("MAXIMUS")
+        and len(re.findall(r"Decision\s+based\s+on", field.group("body"))) > 1
+    ]  # fmt: skip
+    if not fields:
+        return None
+    text = letter.text
+    for field in reversed(fields):
+        body = field.group("body")
+        joined = re.sub(r"\.\s+Decision\s+based\s+on\s+", "; ", body, count=1)
+        text = text[: field.start("body")] + joined + text[field.end("body") :]
+    return letter.with_text(text)
+
+
 REWRITES: dict[str, Rewrite] = {
     rewrite.__name__: rewrite
     for rewrite in (
@@ -436,6 +455,7 @@ REWRITES: dict[str, Rewrite] = {
         closing_section_added,
         citation_urls_added,
         mtus_sources_split,
+        citations_run_together,
     )
 }
 """Every rewrite by name, the order the reports list them in."""

@@ -28,7 +28,8 @@ TEXT = (
     "10/325mg #30 is: Upheld\nClaims Administrator guideline: Decision based on MTUS Chronic Pain\n"
     "Medical "
     "Treatment 2016, Section(s): Opioids.\nMAXIMUS guideline: Decision based on MTUS Chronic Pain\n"
-    "Medical Treatment 2016, Section(s): Opioids.\nDecision rationale: The patient has pain. The\n"
+    "Medical Treatment 2016, Section(s): Opioids. Decision based on Non-MTUS Citation ODG Pain,\n"
+    "Opioids.\nDecision rationale: The patient has pain. The\n"
     "documentation is thin. Given the above, the request is not medically necessary.\f"
     "Sincerely,\n"
 )
