@@ -20,7 +20,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from schemas.enrichment import CatalogMatch, EnrichedCitation, PageRange
 from schemas.letter import Citation
@@ -133,20 +133,32 @@ def _next_separator(text: str, position: int) -> int:
 
 
 def _candidates(text: str) -> list[_Hit]:
+    """Every catalog entry some pattern of which matches ``text``, with its best pattern.
+
+    Many entries share a regex (a family's name as a ``requires`` context, a chapter-less
+    fallback), so each distinct regex is searched once per citation."""
+    searched: dict[re.Pattern[str], int | None] = {}
+
+    def start(regex: re.Pattern[str]) -> int | None:
+        if regex not in searched:
+            found = regex.search(text)
+            searched[regex] = None if found is None else found.start()
+        return searched[regex]
+
     hits: list[_Hit] = []
     for entry in load_catalog().entries:
         best: _Hit | None = None
         for pattern in entry.patterns:
             regex, requires, excludes = pattern.compiled
-            if requires is not None and not requires.search(text):
+            if requires is not None and start(requires) is None:
                 continue
-            if excludes is not None and excludes.search(text):
+            if excludes is not None and start(excludes) is not None:
                 continue
-            found = regex.search(text)
-            if found is None:
+            position = start(regex)
+            if position is None:
                 continue
-            if best is None or (pattern.score, -found.start()) > (best.score, -best.start):
-                best = _Hit(entry, pattern.score, found.start())
+            if best is None or (pattern.score, -position) > (best.score, -best.start):
+                best = _Hit(entry, pattern.score, position)
         if best is not None:
             hits.append(best)
     return hits
@@ -295,8 +307,12 @@ def _match(hit: _Hit, segment: str, sections: list[str], pages: list[PageRange])
     )
 
 
+@lru_cache(maxsize=4096)
 def normalise_citation(raw: str) -> EnrichedCitation:
-    """Resolve one cited guideline string; ``guideline_id`` stays ``None`` when nothing fits."""
+    """Resolve one cited guideline string; ``guideline_id`` stays ``None`` when nothing fits.
+
+    Letters cite the same few hundred strings again and again, and validation and enrichment
+    both resolve them: results (immutable) are kept for the most recent 4096 strings."""
     text = clean(raw)
     pages = parse_pages(text)
     sections = parse_sections(text)
