@@ -10,6 +10,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Stage = Literal["ingest", "parse", "validate", "enrich"]
 STAGES: tuple[Stage, ...] = ("ingest", "parse", "validate", "enrich")
 DeliveryMode = Literal["at_least_once", "exactly_once"]
+STAGE_HTTP_PORTS: dict[Stage, int] = {
+    "ingest": 8081,
+    "parse": 8082,
+    "validate": 8083,
+    "enrich": 8084,
+}
+"""Default health and metrics port of each stage (``IMR_HTTP_PORT`` overrides it)."""
 
 
 class Settings(BaseSettings):
@@ -71,9 +78,16 @@ class Settings(BaseSettings):
     # What a PDF's Flate streams may inflate to in all (decompression bombs).
     max_inflated_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
 
-    # Observability.
-    http_port: int = Field(default=8080, ge=0, le=65535)
+    # Observability: /healthz, /readyz and /metrics. Unset, each stage has a port of its own
+    # (STAGE_HTTP_PORTS) so that several stages run side by side on one host; 0 binds any free
+    # port (the worker logs which); http_enabled=false serves nothing.
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    http_enabled: bool = True
     log_level: str = "INFO"
+
+    def stage_http_port(self, stage: Stage) -> int:
+        """The health and metrics port of ``stage``: ``http_port`` when set, else its own."""
+        return STAGE_HTTP_PORTS[stage] if self.http_port is None else self.http_port
 
     def dlq_topic(self, stage: Stage) -> str:
         return self.topic_dlq_template.format(stage=stage)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import structlog
+
 from workers.config import STAGES, Settings, Stage
 from workers.observability.health import HealthServer
 from workers.observability.logs import configure_logging
@@ -24,18 +26,22 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run_stage(
     stage: Stage, source_topic: str, handler: Handler, transport: Transport, settings: Settings
 ) -> None:
-    """Run a stage with health and metrics on ``settings.http_port`` (0 disables the server)."""
+    """Run a stage with health and metrics on its port (:meth:`Settings.stage_http_port`; 0
+    binds any free one) unless ``settings.http_enabled`` is false."""
     metrics = RuntimeMetrics()
     runner = StageRunner(stage, source_topic, handler, transport, settings, metrics=metrics)
     server = None
-    if settings.http_port:
+    if settings.http_enabled:
         server = HealthServer(
-            settings.http_port,
+            settings.stage_http_port(stage),
             metrics.registry,
             lambda: runner.ready,
             alive=lambda: runner.alive,
         )
         server.start()
+        structlog.get_logger("imr.worker").info(
+            "health server listening", stage=stage, port=server.port
+        )
     try:
         runner.run()
     finally:
