@@ -83,6 +83,7 @@ def test_metrics_count_records_dead_letters_time_and_lag(
     assert 'imr_messages_out_total{stage="validate"} 2.0' in lines
     assert 'imr_messages_failed_total{kind="permanent",stage="validate"} 1.0' in lines
     assert 'imr_dead_letters_total{stage="validate"} 1.0' in lines
+    assert 'imr_dead_letters_by_reason_total{reason="invalid",stage="validate"} 1.0' in lines
     assert 'imr_processing_seconds_count{stage="validate"} 3.0' in lines
     assert any(line.startswith('imr_consumer_lag{partition="0"') for line in lines)
 

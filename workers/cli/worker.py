@@ -24,11 +24,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_stage(
-    stage: Stage, source_topic: str, handler: Handler, transport: Transport, settings: Settings
+    stage: Stage,
+    source_topic: str,
+    handler: Handler,
+    transport: Transport,
+    settings: Settings,
+    metrics: RuntimeMetrics | None = None,
 ) -> None:
     """Run a stage with health and metrics on its port (:meth:`Settings.stage_http_port`; 0
     binds any free one) unless ``settings.http_enabled`` is false."""
-    metrics = RuntimeMetrics()
+    metrics = metrics or RuntimeMetrics()
     runner = StageRunner(stage, source_topic, handler, transport, settings, metrics=metrics)
     server = None
     if settings.http_enabled:
@@ -55,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here so that the other verbs do not load every stage and its dependencies.
     from workers.stages import build_handler
 
-    source_topic, handler = build_handler(args.stage, settings)
-    run_stage(args.stage, source_topic, handler, KafkaTransport(settings), settings)
+    metrics = RuntimeMetrics()
+    source_topic, handler = build_handler(args.stage, settings, registry=metrics.registry)
+    run_stage(args.stage, source_topic, handler, KafkaTransport(settings), settings, metrics)
     return 0
