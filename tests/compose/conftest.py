@@ -107,23 +107,24 @@ class Podman:
     compose: dict[str, Any]
     name: str = "podman"
     plan: staged.Plan = field(init=False)
+    tool: staged.Compose = field(init=False)
 
     def __post_init__(self) -> None:
         self.plan = staged.plan(self.compose)
-        self._tool = staged.podman_compose(COMPOSE_FILE)
+        self.tool = staged.podman_compose(COMPOSE_FILE)
 
     def build(self) -> None:
         StandIns.for_repo(REPO).build_all(self.compose)
         build_compose_images(REPO, self.compose)
 
     def up(self) -> None:
-        staged.up(self._tool, self.plan, UP_TIMEOUT_S)
+        staged.up(self.tool, self.plan, UP_TIMEOUT_S)
 
     def status(self) -> dict[str, list[str]]:
         return staged.status(self.plan)
 
     def down(self) -> staged.Leftovers:
-        return staged.down(self._tool, self.plan)
+        return staged.down(self.tool, self.plan)
 
 
 def _podman_usable() -> bool:
