@@ -71,77 +71,75 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def partial_leaving_original(letter: Letter) -> Letter | None:
-    """The second MAXIMUS phrasing: UR's authorized part, "leaving the original request IMR
-    eligible", then "The original request, X is": IMR reviewed the whole original request."""
+Phrasing = Callable[[Partial], tuple[str, Partial]]
+"""A partial certification's heading in other words, and the parts that heading states."""
+
+
+def _rephrase_partials(letter: Letter, phrasing: Phrasing) -> Letter | None:
+    """Every partial-certification heading of ``letter`` written as ``phrasing`` says."""
 
     def new(_: int, match: re.Match[str], item: ExpectedItem) -> tuple[str, ExpectedItem] | None:
-        part = item.partial
-        if part is None:
+        if item.partial is None:
             return None
-        authorized = _lower_first(part.authorized)
-        restated = _lower_first(part.original)
-        treatment = (
-            f"{part.original} was the original request. The Claims Administrator authorized "
-            f"{authorized}, leaving the original request IMR eligible. The original request, "
-            f"{restated}"
-        )
-        expected = replace(
-            item, treatment=treatment, partial=Partial(part.original, authorized, restated)
-        )
+        treatment, parts = phrasing(item.partial)
+        expected = replace(item, treatment=treatment, partial=parts)
         return _wrap_long(treatment) + " is: " + match.group(1), expected
 
     return _replace_headings(letter, new)
 
 
+def partial_leaving_original(letter: Letter) -> Letter | None:
+    """The second MAXIMUS phrasing: UR's authorized part, "leaving the original request IMR
+    eligible", then "The original request, X is": IMR reviewed the whole original request."""
+
+    def phrasing(part: Partial) -> tuple[str, Partial]:
+        authorized, restated = _lower_first(part.authorized), _lower_first(part.original)
+        treatment = (
+            f"{part.original} was the original request. The Claims Administrator authorized "
+            f"{authorized}, leaving the original request IMR eligible. The original request, "
+            f"{restated}"
+        )
+        return treatment, Partial(part.original, authorized, restated)
+
+    return _rephrase_partials(letter, phrasing)
+
+
 def partial_modified_to(letter: Letter) -> Letter | None:
     """ "X was modified to Y by the Claims Administrator. The remaining portion is for Z"."""
-
-    def new(_: int, match: re.Match[str], item: ExpectedItem) -> tuple[str, ExpectedItem] | None:
-        part = item.partial
-        if part is None:
-            return None
-        treatment = (
+    return _rephrase_partials(
+        letter,
+        lambda part: (
             f"{part.original} was the original request. {part.original} was modified to "
             f"{part.authorized} by the Claims Administrator. The remaining portion is for "
-            f"{part.remaining}"
-        )
-        return _wrap_long(treatment) + ": " + match.group(1), replace(item, treatment=treatment)
-
-    return _replace_headings(letter, new)
+            f"{part.remaining}",
+            part,
+        ),
+    )
 
 
 def partial_certified_by_utilization_review(letter: Letter) -> Letter | None:
     """ "Y was certified by utilization review" and "Z remains IMR eligible"."""
-
-    def new(_: int, match: re.Match[str], item: ExpectedItem) -> tuple[str, ExpectedItem] | None:
-        part = item.partial
-        if part is None:
-            return None
-        treatment = (
+    return _rephrase_partials(
+        letter,
+        lambda part: (
             f"{part.original} was the original request. {part.authorized} was certified by "
-            f"utilization review. {part.remaining} remains IMR eligible"
-        )
-        return _wrap_long(treatment) + ": " + match.group(1), replace(item, treatment=treatment)
-
-    return _replace_headings(letter, new)
+            f"utilization review. {part.remaining} remains IMR eligible",
+            part,
+        ),
+    )
 
 
 def partial_with_modification(letter: Letter) -> Letter | None:
     """ "Y was certified with modification by the Claims Administrator"."""
-
-    def new(_: int, match: re.Match[str], item: ExpectedItem) -> tuple[str, ExpectedItem] | None:
-        part = item.partial
-        if part is None:
-            return None
-        treatment = (
+    return _rephrase_partials(
+        letter,
+        lambda part: (
             f"{part.original} was the original request. {part.authorized} was certified with "
             f"modification by the Claims Administrator. The remaining IMR eligible portion of "
-            f"the original request, {part.remaining}"
-        )
-        return _wrap_long(treatment) + " is: " + match.group(1), replace(item, treatment=treatment)
-
-    return _replace_headings(letter, new)
+            f"the original request, {part.remaining}",
+            part,
+        ),
+    )
 
 
 def partial_from_ordinary(letter: Letter) -> Letter | None:
