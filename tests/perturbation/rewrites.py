@@ -30,6 +30,9 @@ _CITATION_FIELD = re.compile(
 _ISSUES = re.compile(r"IMR\s+ISSUES,\s+DECISIONS\s+AND\s+RATIONALES")
 _HEADER_PAIR = re.compile(r"(?m)^(Date Assigned: \S+) (Date of Injury:)|^(Decision Date: \S+) (UR)")
 _CLOSING = re.compile(r"(?m)^[ \t\f]*(?:Sincerely|cc:|Enclosures?\b)|\f[ \t]*(?:Sincerely|cc:)")
+_SPECIALTY = re.compile(
+    r"(Certification\(s\)/Specialty:\s*)([^\n]+(?:\n(?![A-Z ]+\n)[^\n:]{1,60})?)"
+)
 _QUANTITY = re.compile(r"#\s?(\d+)\b")
 
 
@@ -142,6 +145,31 @@ def partial_with_modification(letter: Letter) -> Letter | None:
     )
 
 
+def partial_active_modification(letter: Letter) -> Letter | None:
+    """ "The Claims Administrator certified the request with modification to y"."""
+    return _rephrase_partials(
+        letter,
+        lambda part: (
+            f"{part.original} was the original request. The Claims Administrator certified the "
+            f"request with modification to {_lower_first(part.authorized)}. The remaining IMR "
+            f"eligible portion of the original request, {part.remaining}",
+            Partial(part.original, _lower_first(part.authorized), part.remaining),
+        ),
+    )
+
+
+def partial_modified_without_original(letter: Letter) -> Letter | None:
+    """ "X was modified to Y by the Claims Administrator" as the only word of the request."""
+    return _rephrase_partials(
+        letter,
+        lambda part: (
+            f"{part.original} was modified to {part.authorized} by the Claims Administrator. "
+            f"The remaining IMR eligible portion of the original request, {part.remaining}",
+            part,
+        ),
+    )
+
+
 def partial_from_ordinary(letter: Letter) -> Letter | None:
     """An ordinary item with a "#N" quantity becomes a partial certification of half of it."""
 
@@ -169,12 +197,14 @@ def _with_quantity(text: str, quantity: re.Match[str], value: int) -> str:
     return text[: quantity.start(1)] + str(value) + text[quantity.end(1) :]
 
 
-def _wrap_long(text: str, width: int = 90) -> str:
-    """Break ``text`` into lines of at most ``width`` characters, as a printed letter does."""
+def _wrap_long(text: str, width: int = 90, most: int | None = None) -> str:
+    """Break ``text`` into lines of at most ``width`` characters, as a printed letter does;
+    with ``most``, the last of that many lines takes the rest."""
     lines: list[str] = []
     line = ""
     for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
+        full = most is not None and len(lines) == most - 1
+        if line and len(line) + 1 + len(word) > width and not full:
             lines.append(line)
             line = word
         else:
@@ -231,11 +261,13 @@ def citations_rewrapped(letter: Letter) -> Letter | None:
 
 
 def header_lines_split(letter: Letter) -> Letter | None:
-    """The two-column header printed one label per line."""
+    """The two-column header printed one label per line, and the reviewer's specialty wrapped
+    over as many lines as it has words of three or more (at most four lines)."""
     text = _HEADER_PAIR.sub(
         lambda m: f"{m.group(1)}\n{m.group(2)}" if m.group(1) else f"{m.group(3)}\n{m.group(4)}",
         letter.text,
     )
+    text = _SPECIALTY.sub(lambda m: m.group(1) + _wrap_long(m.group(2), 20, 4), text, count=1)
     return letter.with_text(text) if text != letter.text else None
 
 
@@ -434,6 +466,8 @@ REWRITES: dict[str, Rewrite] = {
         partial_modified_to,
         partial_certified_by_utilization_review,
         partial_with_modification,
+        partial_active_modification,
+        partial_modified_without_original,
         partial_from_ordinary,
         heading_last_word_wrapped,
         heading_wrapped_narrow,
