@@ -2,8 +2,9 @@
 
 A page is rendered under the PDFium lock and recognised outside it, one page at a time, so a
 long scan holds one page image in memory. After normalisation and the removal of page furniture
-every OCR word is looked up again in its page's final text, in order; words of removed lines
-are not found and carry no confidence.
+every OCR word is looked up again in its page's final text, in order: it must come next after
+the previous word and any white space, so words of removed lines are not found and carry no
+confidence.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from workers.extraction.errors import OcrFailedError
 from workers.extraction.vocabulary import HEADER_LABEL_WORDS, closest
 from workers.ocr import OcrEngine, OcrEngineError, OcrPage, OcrWord
 from workers.ocr.render import render_page
-
-# Characters that may separate two consecutive words of a kept line or of consecutive lines.
-_MAX_WORD_GAP = 3
 
 
 def ocr_pages(
@@ -98,8 +96,10 @@ def _placed(
         token = normalise(page.text[word.start : word.end]).strip()
         if not token:
             continue
-        found = page_text.find(token, cursor, cursor + _MAX_WORD_GAP + len(token))
-        if found < 0:
+        found = cursor
+        while found < len(page_text) and page_text[found].isspace():
+            found += 1
+        if not page_text.startswith(token, found):
             continue
         cursor = found + len(token)
         spans.append(OcrSpan(page_start + found, page_start + cursor, word.confidence))
