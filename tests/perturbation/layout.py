@@ -1,0 +1,87 @@
+"""Rewrites of a letter's layout: blank lines, item order, header line wraps, extra sections."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from tests.perturbation.anatomy import Span, items, replace_spans
+from tests.perturbation.letter import Letter, NotApplicable
+
+# Where one block of a letter starts: a field label or an all-capitals section title.
+_BLOCK_START = re.compile(
+    r"^(?:Claims Administrator guideline:|MAXIMUS guideline:|Decision rationale:"
+    r"|The Expert Reviewer has|State\(s\) of Licensure:|[A-Z][A-Z ,]{8,}$)",
+    re.MULTILINE,
+)
+
+
+def blank_lines_added(letter: Letter, rng: random.Random) -> Letter:
+    """One or two blank lines before every section title, field label and item heading (the
+    text layer of the corpus letters has none)."""
+    starts = {found.start() for found in _BLOCK_START.finditer(letter.text)}
+    starts |= {part.heading.start for part in items(letter)}
+    edits = [(Span(at, at), "\n" * rng.randint(2, 3)) for at in starts if at > 0]
+    text = replace_spans(letter.text, edits)
+    return letter.with_text(re.sub(r"\n+(?=\n\n\n)", "", text))
+
+
+def blank_lines_doubled(letter: Letter, rng: random.Random) -> Letter:
+    """A blank line after every line, as some text exports write them."""
+    return letter.with_text(letter.text.replace("\n", "\n\n"))
+
+
+def items_reversed(letter: Letter, rng: random.Random) -> Letter:
+    """The item blocks (heading to rationale) in reverse order."""
+    parts = items(letter)
+    if len(parts) < 2:
+        raise NotApplicable("a single item")
+    blocks = [letter.text[part.block.start : part.block.end].rstrip() + "\n" for part in parts]
+    whole = Span(parts[0].block.start, parts[-1].block.end)
+    text = replace_spans(letter.text, [(whole, "".join(reversed(blocks)))])
+    return letter.with_text(text, letter.expected.with_items(letter.expected.items[::-1]))
+
+
+_SPECIALTY = re.compile(r"^(Certification\(s\)/Specialty:.*\S) (\S+)$", re.MULTILINE)
+_LICENSURE = re.compile(r"^(State\(s\) of Licensure:[^,\n]*,) ?(\S)", re.MULTILINE)
+
+
+def header_wrapped(letter: Letter, rng: random.Random) -> Letter:
+    """The reviewer's specialty wrapped before its last word and the licence states after the
+    first comma."""
+    text = _SPECIALTY.sub(r"\1\n\2", letter.text, count=1)
+    text = _LICENSURE.sub(r"\1\n\2", text, count=1)
+    if text == letter.text:
+        raise NotApplicable("a one-word specialty and a single state")
+    return letter.with_text(text)
+
+
+_EXTRA_SECTIONS = (
+    "APPEAL RIGHTS\nThis determination is final and binding on the parties. A party may appeal "
+    "it to the\nWorkers' Compensation Appeals Board on the limited grounds the Labor Code "
+    "allows.\n",
+    "ADDITIONAL INFORMATION\nQuestions about this letter may be sent to the address shown on "
+    "its first page. Please\ninclude the case number with any correspondence.\n",
+)
+
+
+def extra_section(letter: Letter, rng: random.Random) -> Letter:
+    """An all-capitals section with two sentences of prose after the last item."""
+    return letter.with_text(letter.text.rstrip() + "\n" + rng.choice(_EXTRA_SECTIONS))
+
+
+_EXTRA_PARAGRAPH = (
+    "The file also holds correspondence between the claims administrator and the treating\n"
+    "provider about scheduling. It adds no clinical findings.\n"
+)
+_ISSUES_TITLE = re.compile(r"(?:^|(?<=\f))IMR ISSUES, DECISIONS AND RATIONALES$", re.MULTILINE)
+
+
+def extra_summary_paragraph(letter: Letter, rng: random.Random) -> Letter:
+    """A paragraph of prose at the end of the clinical case summary."""
+    found = _ISSUES_TITLE.search(letter.text)
+    if found is None:
+        raise NotApplicable("no issues section title")
+    return letter.with_text(
+        replace_spans(letter.text, [(Span(found.start(), found.start()), _EXTRA_PARAGRAPH)])
+    )
