@@ -2,9 +2,11 @@
 
 Runs the extractor over every PDF in ``<repo>/../shared/corpus/dwc-imr-2016/pdf``, compares the
 letters that have a hand-checked answer in ``gold/`` field by field, and writes
-``benchmarks/results/accuracy.json`` and ``accuracy.md``.
+``benchmarks/results/accuracy.json`` and ``accuracy.md``. On the corpus PDFs the report also says
+which letters came out right, flagged for review or silently wrong, and the same for every kind
+of rewrite of the gold letters (``benchmarks/robustness.py``).
 
-Usage: ``.venv/bin/python benchmarks/accuracy.py [--corpus DIR] [--out DIR] [--letters DIR]``
+Usage: ``.venv/bin/python -m benchmarks.accuracy [--corpus DIR] [--out DIR] [--letters DIR]``
 
 ``--letters DIR`` measures the same letters in another form, e.g. text from ``pdftotext``;
 write its reports to another ``--out`` so the PDF results stay in place.
@@ -23,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import robustness
 from schemas.letter import Citation, LetterRecord
+from tests.perturbation.expected import HEADER_FIELDS
 from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
 from workers.extraction.fields import conclusion, sentence_spans
 
@@ -40,20 +44,7 @@ EXPECTED_TOTALS = {
     "partial_certifications": 20,
     "single_item_letters": 55,
 }
-LETTER_FIELDS = (
-    "case_number",
-    "date_assigned",
-    "date_of_injury",
-    "decision_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-    "patient_age",
-    "patient_sex",
-    "reviewer_specialty",
-    "reviewer_license_states",
-    "item_count",
-)
+LETTER_FIELDS = (*HEADER_FIELDS, "item_count")
 ITEM_FIELDS = (
     "treatment",
     "outcome",
@@ -261,6 +252,8 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(f"- {case} `{miss['field']}`: got {miss.get('got')!r}")
     if not report["misses"]:
         lines.append("none")
+    if "robustness" in report:
+        lines += ["", *robustness.markdown(report["robustness"])]
     return "\n".join(lines) + "\n"
 
 
@@ -276,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
         return 2
     report = run(args.corpus, args.letters)
+    if args.letters is None:
+        report["robustness"] = robustness.run(args.corpus)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "accuracy.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     (args.out / "accuracy.md").write_text(markdown(report))

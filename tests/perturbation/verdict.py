@@ -32,19 +32,18 @@ class Verdict:
     """Validation reason codes with their fields."""
 
 
-def determination_of(text: str) -> DeterminationData:
-    """What ``imr extract`` gives for ``text`` stored as a plain-text file."""
-    data = text.encode()
+def determination_of(data: bytes, media_type: str = "text/plain") -> DeterminationData:
+    """What ``imr extract`` gives for a file holding ``data``."""
     digest = hashlib.sha256(data).hexdigest()
     source = SourceObject(
         bucket="perturbation",
-        key="letter.txt",
+        key="letter",
         etag=digest,
         size=len(data),
-        content_type="text/plain",
+        content_type=media_type,
         sha256=digest,
     )
-    record = extract(data, media_type="text/plain")
+    record = extract(data, media_type=media_type)
     return determine(
         record, letter_id=source.letter_id, source=source, extractor_version=EXTRACTOR_VERSION
     )
@@ -66,7 +65,7 @@ def judge_determination(
 def judge(letter: Letter, kind: str) -> Verdict:
     """Extract, validate and enrich ``letter``'s text and compare with its expectation."""
     try:
-        result = determination_of(letter.text)
+        result = determination_of(letter.text.encode())
     except ExtractionError as exc:
         return Verdict(letter.case, kind, "error", [f"refused: {exc.reason}"])
     except Exception as exc:  # a crash is a finding of the suite, reported with its type only

@@ -255,7 +255,7 @@ def test_differences_name_fields_not_values(letter: Letter) -> None:
 
 
 def test_judge_tells_right_flagged_and_silent_apart(letter: Letter) -> None:
-    result = determination_of(letter.text)
+    result = determination_of(letter.text.encode())
     wrong = letter.expected.with_items(
         [letter.expected.items[0].with_changes(outcome="overturned"), *letter.expected.items[1:]]
     )
