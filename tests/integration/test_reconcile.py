@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks.pipeline import pipeline_settings, prepare
+from benchmarks.pipeline import pipeline_settings, prepare, worker_env
 from benchmarks.services import Services
 from schemas.events import DeterminationExtracted, LetterReceived, from_kafka
 from workers.cli.reconcile import TooRecent, reconcile
@@ -134,3 +138,32 @@ def test_reconcile_announces_only_letters_the_pipeline_has_not_settled(
     publish(settings, determination_for(settings, lost), determination_for(settings, current))
     assert run(settings) == {}
     assert len(received(settings)) == 2
+
+
+def test_reconcile_as_a_service_recovers_a_lost_notification_and_stops_on_sigterm(
+    settings: Settings,
+) -> None:
+    """`imr reconcile --every` announces a letter whose notification never came, with no one
+    running it by hand, and ends cleanly on SIGTERM."""
+    store = S3ObjectStore.from_settings(settings)
+    lost = store.put(settings.s3_bucket, "in/lost.txt", LETTER.read_bytes(), "text/plain")
+    imr = Path(sys.executable).with_name("imr")
+    service = subprocess.Popen(
+        [str(imr), "reconcile", "--every", "1", "--min-age", "0", "--prefix", "in/"],
+        env={**worker_env(settings), "IMR_LOG_LEVEL": "INFO"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        announced: list[LetterReceived] = []
+        while not announced and time.monotonic() < deadline:
+            announced = received(settings)
+        assert [e.data.source.key for e in announced][:1] == [lost.key]
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, err = service.communicate(timeout=60)
+    assert service.returncode == 0, err[-2000:]
+    assert "reconcile pass done" in err
+    assert "patient" not in err.lower()

@@ -189,8 +189,10 @@ def test_dead_letters_on_the_broker_keep_the_record_and_can_be_listed_and_replay
     assert listed["reason"] == "rule_failed" and listed["value_bytes"] == len(b"poison")
     assert "poison" not in json.dumps(listed)
 
-    assert [r["action"] for r in imr("dlq", "replay", "--stage", "validate")] == ["replayed"]
-    assert imr("dlq", "replay", "--stage", "validate") == []
+    replay = ("dlq", "replay", "--stage", "validate")
+    assert [r["action"] for r in imr(*replay)] == ["refused_permanent"]
+    assert [r["action"] for r in imr(*replay, "--force")] == ["replayed"]
+    assert [r["action"] for r in imr(*replay, "--force")] == ["already_replayed"]
     replayed = [m for m in read_all(settings, source) if m.value == b"poison"]
     assert len(replayed) == 2
     assert dict(replayed[-1].headers).get("imr.replay.count") == b"1"

@@ -111,3 +111,24 @@ def url_pair(letter: Letter, rng: random.Random) -> Letter:
     expected = list(letter.expected.items)
     expected[index] = item.with_changes(reviewer_guidelines=cited)
     return letter.with_text(replace_spans(letter.text, edits), letter.expected.with_items(expected))
+
+
+_SECOND_DECISION = re.compile(r"\.\s+Decision\s+based\s+on\s+")
+
+
+def fused(letter: Letter, rng: random.Random) -> Letter:
+    """Not meaning-preserving, a check of the safety net: in every reviewer field with two
+    "Decision based on" sentences the second is joined to the first with "; ", so two sources
+    run together. The expectation stays what the letter meant: the result must come out right
+    or be flagged, never silently as one citation."""
+    edits = []
+    for part in items(letter):
+        content = letter.text[part.reviewer.start : part.reviewer.end]
+        first = content.find(_DECISION)
+        second = _SECOND_DECISION.search(content, first + 1) if first >= 0 else None
+        if second is not None:
+            joined = content[: second.start()] + "; " + content[second.end() :]
+            edits.append((part.reviewer, joined))
+    if not edits:
+        raise NotApplicable("no reviewer field with two sentences")
+    return letter.with_text(replace_spans(letter.text, edits))

@@ -54,6 +54,22 @@ def last_word_wrapped(letter: Letter, rng: random.Random) -> Letter:
     return _each_heading(letter, rng, _last_word_alone)
 
 
+def _first_word_alone(
+    letter: Letter, part: ItemParts, index: int, rng: random.Random
+) -> str | None:
+    words = heading_phrase(letter, part).split()
+    if len(words) < 2:
+        return None
+    return words[0] + "\n" + fill(heading_text(" ".join(words[1:]), part), 95)
+
+
+def first_word_alone(letter: Letter, rng: random.Random) -> Letter:
+    """Every heading of two words or more with its first word alone on the first line ("Left" /
+    "L5-S1 epidural steroid injection: Upheld"), where a short line could be taken for the end
+    of the rationale before it."""
+    return _each_heading(letter, rng, _first_word_alone)
+
+
 def _furniture(letter: Letter, rng: random.Random) -> tuple[str, str]:
     """A page end and a page start: a footer "Page k of n", a running header "Page k of n" or
     the case number, or nothing."""

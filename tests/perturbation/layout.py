@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from tests.perturbation.anatomy import Span, items, replace_spans
+from tests.perturbation.anatomy import Span, items, replace_spans, words_pattern
 from tests.perturbation.letter import Letter, NotApplicable
 
 # Where one block of a letter starts: a field label or an all-capitals section title.
@@ -42,18 +42,50 @@ def items_reversed(letter: Letter, rng: random.Random) -> Letter:
     return letter.with_text(text, letter.expected.with_items(letter.expected.items[::-1]))
 
 
-_SPECIALTY = re.compile(r"^(Certification\(s\)/Specialty:.*\S) (\S+)$", re.MULTILINE)
-_LICENSURE = re.compile(r"^(State\(s\) of Licensure:[^,\n]*,) ?(\S)", re.MULTILINE)
+_HEADER_PAIR = re.compile(r"^((?:Date Assigned|Decision Date):\s+\S+)[ \t]+(?=\S)", re.MULTILINE)
+_SPECIALTY_LABEL = r"Certification\(s\)/Specialty:"
+_LICENSURE = re.compile(r"^(State\(s\) of Licensure:[^\n]*?,) ?(?=\S)", re.MULTILINE)
 
 
 def header_wrapped(letter: Letter, rng: random.Random) -> Letter:
-    """The reviewer's specialty wrapped before its last word and the licence states after the
-    first comma."""
-    text = _SPECIALTY.sub(r"\1\n\2", letter.text, count=1)
-    text = _LICENSURE.sub(r"\1\n\2", text, count=1)
+    """The two-column header lines printed one label per line, the reviewer's specialty
+    re-wrapped after a random word, and the licence states wrapped after the first comma."""
+    text = _HEADER_PAIR.sub(lambda found: found.group(1) + "\n", letter.text)
+    specialty = str(letter.expected.header.get("reviewer_specialty") or "")
+    words = specialty.split()
+    found = re.search(rf"{_SPECIALTY_LABEL}\s*{words_pattern(specialty)}", text)
+    if len(words) >= 2 and found is not None:
+        cut = rng.randint(1, len(words) - 1)
+        wrapped = f"{' '.join(words[:cut])}\n{' '.join(words[cut:])}"
+        label = "Certification(s)/Specialty:"
+        text = replace_spans(text, [(Span(found.start(), found.end()), f"{label} {wrapped}")])
+    text = _LICENSURE.sub(lambda found: found.group(1) + "\n", text, count=1)
     if text == letter.text:
-        raise NotApplicable("a one-word specialty and a single state")
+        raise NotApplicable("no header line to wrap")
     return letter.with_text(text)
+
+
+def running_headers(letter: Letter, rng: random.Random) -> Letter:
+    """Every page after the first opens with the case number and "Page k of n", as printed
+    letters repeat them."""
+    pages = letter.text.split("\f")
+    if len(pages) < 2:
+        raise NotApplicable("a single page")
+    header = f"Case Number: {letter.expected.header['case_number']}"
+    text = pages[0] + "".join(
+        f"\f{header}\nPage {number} of {len(pages)}\n{page}"
+        for number, page in enumerate(pages[1:], start=2)
+    )
+    return letter.with_text(text)
+
+
+_GUIDELINE_LABEL = re.compile(r"\n(?=(?:Claims Administrator|MAXIMUS) guideline:)")
+
+
+def labels_run_on(letter: Letter, rng: random.Random) -> Letter:
+    """The line break before every guideline label taken out, so each label runs on after the
+    text before it (the heading's outcome, the previous field's last citation)."""
+    return letter.with_text(_GUIDELINE_LABEL.sub(" ", letter.text))
 
 
 _EXTRA_SECTIONS = (

@@ -35,6 +35,8 @@ class Phrasing:
     ``{remaining}`` and ``{restated}`` (the original request with a lower-case first letter)."""
     reviews_original: bool = False
     """The heading says the whole original request stayed IMR eligible."""
+    takes_verb: bool = True
+    """The words end in a noun phrase that " is: Upheld" follows (not "... remains eligible")."""
 
 
 STANDARD = Phrasing(
@@ -68,6 +70,17 @@ VERB_VARIANTS = (
         "with_modification",
         "{original} was the original request. The Claims Administrator certified the request "
         "with modification to {authorized}. " + _REMAINING,
+    ),
+    Phrasing(
+        "certified_with_modification",
+        "{original} was the original request. {authorized} was certified with modification by "
+        "the Claims Administrator. " + _REMAINING,
+    ),
+    Phrasing(
+        "utilization_review_remains_eligible",
+        "{original} was the original request. {authorized} was certified by utilization review. "
+        "{remaining} remains IMR eligible",
+        takes_verb=False,
     ),
     Phrasing(
         "original_request_was_for",
@@ -109,13 +122,15 @@ def _rewrite_item(
     """Edits that give ``part`` a heading in ``phrasing``; a rationale that names the portion
     reviewed before names the new one."""
     words, stated = _render(phrasing, partial)
-    heading = f"{words} {part.verb or 'is'}: {part.outcome}"
+    verb = f" {part.verb or 'is'}" if phrasing.takes_verb else ""
+    heading = f"{words}{verb}: {part.outcome}"
     edits = [(part.heading, fill(heading, HEADING_WIDTH))]
     before = item.partial.remaining if item.partial else item.treatment
     if " ".join(before.split()) != " ".join(stated.remaining.split()):
         rationale = letter.text[part.rationale.start : part.rationale.end]
         renamed = re.sub(words_pattern(before), lambda _: stated.remaining, rationale)
-        edits.append((part.rationale, renamed))
+        if renamed != rationale:  # re-wrapped, as a printed rationale would be
+            edits.append((part.rationale, " " + fill(renamed, HEADING_WIDTH, after=20) + "\n"))
     return edits, item.with_changes(treatment=words, partial=stated)
 
 
@@ -142,8 +157,9 @@ def second_phrasing(letter: Letter, rng: random.Random) -> Letter:
 
 def verb_variants(letter: Letter, rng: random.Random) -> Letter:
     """Every partial certification in another wording of the standard phrasing, chosen per
-    item: "was modified to", "was certified", "was approved", "certified ... with modification",
-    "The original request was for"."""
+    item: "was modified to", "was certified", "was approved", "certified the request with
+    modification to", "was certified with modification", "was certified by utilization review
+    ... remains IMR eligible", "The original request was for"."""
     return _rephrase(letter, list(VERB_VARIANTS), rng)
 
 

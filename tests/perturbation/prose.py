@@ -31,6 +31,13 @@ _PLAIN_FIRST_WORDS = {"The", "This", "There", "These", "It", "In", "A", "An", "H
 # The verdict said another way: (pattern, replacements).
 _VERDICTS = (
     (
+        re.compile(r"\b(?:this|the)\s+request\s+(is)\s+not\s+medically\s+necessary\b"),
+        (
+            "medical necessity for this request has not been established",
+            "this request {0} not medically necessary and appropriate",
+        ),
+    ),
+    (
         re.compile(r"\b(is|are)\s+not\s+medically\s+necessary\b"),
         (
             "{0} not medically necessary and appropriate",
@@ -70,7 +77,8 @@ def rationale_reworded(letter: Letter, rng: random.Random) -> Letter:
     """Every rationale reworded: synonyms and openers in the sentences before the last one that
     states a medical-necessity verdict, and that verdict rephrased ("is not medically
     necessary" -> "is not medically necessary and appropriate" or "is therefore not supported
-    as medically necessary"); sentences after it are kept."""
+    as medically necessary"; "the request is not medically necessary" -> "medical necessity
+    for this request has not been established"); sentences after it are kept."""
     edits = []
     for part in items(letter):
         sentences = _SENTENCE_END.split(

@@ -131,6 +131,14 @@ def test_worker_healthcheck_probes_the_metrics_port(stage: str) -> None:
     assert f"http://127.0.0.1:{port}/healthz" in probe
 
 
+def test_reconcile_runs_continuously_after_the_init_jobs() -> None:
+    service = SERVICES["reconcile"]
+    args = build_parser().parse_args(service["command"])
+    assert (args.command, args.every) == ("reconcile", 120.0)
+    assert service["restart"] == "unless-stopped"
+    assert set(service["depends_on"]) == {"init-topics", "init-bucket"}
+
+
 def test_every_service_has_an_image() -> None:
     for name, service in SERVICES.items():
         assert service.get("image"), name

@@ -218,9 +218,17 @@ def test_every_stage_has_a_deployment_a_budget_and_a_scaler(stage: str) -> None:
     assert (args.command, args.stage) == ("worker", stage)
 
 
-def test_only_the_known_stages_are_deployed() -> None:
+def test_only_the_known_stages_and_the_reconcile_are_deployed() -> None:
     deployments = {m["metadata"]["name"] for m in _base() if m["kind"] == "Deployment"}
-    assert deployments == {f"imr-{stage}" for stage in STAGES}
+    assert deployments == {f"imr-{stage}" for stage in STAGES} | {"imr-reconcile"}
+
+
+def test_reconcile_runs_as_a_single_service() -> None:
+    deployment = _one(_base(), "Deployment", "imr-reconcile")
+    assert deployment["spec"]["replicas"] == 1
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    args = build_parser().parse_args(container["args"])
+    assert (args.command, args.every) == ("reconcile", 120.0)
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -7,8 +7,9 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import CollectorRegistry
 
-from workers.config import Settings
+from workers.config import STAGES, Settings
 from workers.observability.health import HealthServer
 from workers.observability.metrics import RuntimeMetrics
 from workers.runtime import MemoryTransport, Message, Output, PermanentError, StageRunner
@@ -82,6 +83,7 @@ def test_metrics_count_records_dead_letters_time_and_lag(
     assert 'imr_messages_out_total{stage="validate"} 2.0' in lines
     assert 'imr_messages_failed_total{kind="permanent",stage="validate"} 1.0' in lines
     assert 'imr_dead_letters_total{stage="validate"} 1.0' in lines
+    assert 'imr_dead_letters_by_reason_total{reason="invalid",stage="validate"} 1.0' in lines
     assert 'imr_processing_seconds_count{stage="validate"} 3.0' in lines
     assert any(line.startswith('imr_consumer_lag{partition="0"') for line in lines)
 
@@ -104,3 +106,18 @@ def test_lag_of_partitions_given_up_is_no_longer_reported() -> None:
         )
         == 2.0
     )
+
+
+def test_each_stage_has_its_own_default_port_and_the_setting_overrides_it() -> None:
+    defaults = {stage: Settings(_env_file=None).stage_http_port(stage) for stage in STAGES}
+    assert len(set(defaults.values())) == len(STAGES)
+    assert {Settings(_env_file=None, http_port=9000).stage_http_port(s) for s in STAGES} == {9000}
+
+
+def test_port_zero_binds_a_free_port() -> None:
+    server = HealthServer(0, CollectorRegistry(), lambda: True, host="127.0.0.1")
+    server.start()
+    try:
+        assert server.port > 0
+    finally:
+        server.stop()

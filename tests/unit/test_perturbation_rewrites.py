@@ -42,10 +42,12 @@ def test_the_fixture_letter_comes_out_right(letter: Letter) -> None:
 WHITESPACE_ONLY = (
     headings.wrapped,
     headings.last_word_wrapped,
+    headings.first_word_alone,
     citations.wrapped,
     layout.blank_lines_added,
     layout.blank_lines_doubled,
     layout.header_wrapped,
+    layout.labels_run_on,
 )
 
 
@@ -71,6 +73,42 @@ def test_last_word_wrap_leaves_one_word_and_the_outcome_on_the_last_line(letter:
     changed = headings.last_word_wrapped(letter, _rng())
     assert "\nspine: Upheld\n" in changed.text  # "... for the lumbar" / "spine: Upheld"
     assert "\n#45 is: Upheld\n" in changed.text
+
+
+def test_first_word_alone_leaves_one_word_on_the_first_heading_line(letter: Letter) -> None:
+    changed = headings.first_word_alone(letter, _rng())
+    for part in items(changed):
+        first = changed.text[part.heading.start : part.heading.end].split("\n")[0]
+        assert len(first.split()) == 1
+
+
+def test_header_wrapped_puts_each_label_and_part_of_the_specialty_on_its_own_line(
+    letter: Letter,
+) -> None:
+    changed = layout.header_wrapped(letter, _rng())
+    assert re.search(r"^Date Assigned:\s+\S+\nDate of Injury:", changed.text, re.MULTILINE)
+    assert re.search(r"^Decision Date:\s+\S+\nUR Denial Date:", changed.text, re.MULTILINE)
+    assert "State(s) of Licensure: California,\nArizona" in changed.text
+    specialty = re.search(r"Specialty: (.*)\n(.*)\n", changed.text)
+    assert specialty is not None and all(specialty.groups())
+    assert " ".join(specialty.groups()) == "Physical Medicine & Rehabilitation"
+
+
+def test_running_headers_open_every_later_page(letter: Letter) -> None:
+    changed = layout.running_headers(letter, _rng())
+    pages = changed.text.split("\f")
+    assert len(pages) == letter.text.count("\f") + 1 >= 2
+    assert all(page.startswith("Case Number: CM16-0218843\nPage ") for page in pages[1:])
+    assert pages[0] == letter.text.split("\f")[0]
+    single = letter.with_text(letter.text.replace("\f", "\n"))
+    with pytest.raises(NotApplicable):
+        layout.running_headers(single, _rng())
+
+
+def test_labels_run_on_after_the_text_before_them(letter: Letter) -> None:
+    changed = layout.labels_run_on(letter, _rng())
+    assert not re.search(r"\n(?:Claims Administrator|MAXIMUS) guideline:", changed.text)
+    assert re.search(r"(?:Upheld|Overturned) Claims Administrator guideline:", changed.text)
 
 
 def test_page_break_falls_inside_every_heading(letter: Letter) -> None:
@@ -113,7 +151,7 @@ def test_second_phrasing_reviews_the_restated_original_request(letter: Letter) -
 
 def test_verb_variants_keep_the_parts_and_change_the_words(letter: Letter) -> None:
     treatments = set()
-    for seed in range(12):
+    for seed in range(40):
         changed = partials.verb_variants(letter, random.Random(seed))
         item = changed.expected.items[0]
         assert item.partial == letter.expected.items[0].partial
@@ -121,7 +159,8 @@ def test_verb_variants_keep_the_parts_and_change_the_words(letter: Letter) -> No
         assert " is is:" not in changed.text
         treatments.add(item.treatment)
     assert letter.expected.items[0].treatment not in treatments
-    assert len(treatments) >= 4
+    assert len(treatments) >= 6
+    assert any(t.endswith("Norco 10/325mg #45 remains IMR eligible") for t in treatments)
 
 
 def test_an_item_without_a_count_becomes_partial_with_its_request_left_eligible(
@@ -192,6 +231,23 @@ def test_joined_mtus_sources_are_split_into_sentences(letter: Letter) -> None:
         in collapse(changed.text)
     )
     assert changed.expected == letter.expected
+
+
+def test_fused_citations_join_a_second_decision_sentence_and_keep_the_expectation(
+    letter: Letter,
+) -> None:
+    with pytest.raises(NotApplicable):
+        citations.fused(letter, _rng())  # one "Decision based on" sentence per reviewer field
+    one = "Section(s): Aquatic therapy, Physical medicine treatment."
+    two = f"{one} Decision based on Non-MTUS Citation ODG Low Back, Aquatic therapy."
+    cited = letter.with_text(letter.text.replace(one, two))
+    changed = citations.fused(cited, _rng())
+    assert "Physical medicine treatment; Non-MTUS Citation ODG" in collapse(changed.text)
+    assert (
+        collapse(changed.text).count("Decision based on")
+        == collapse(cited.text).count("Decision based on") - 1
+    )
+    assert changed.expected == cited.expected
 
 
 def test_url_pair_adds_two_citations(letter: Letter) -> None:

@@ -23,6 +23,10 @@ must also cover the clock skew between the store and this host. Set it longer th
 pipeline takes in the worst case, and run reconcile when the stages have caught up
 (``imr_consumer_lag`` near zero): reconcile does not look at consumer lag itself.
 
+With ``--every S`` it runs as a service: a pass every ``S`` seconds until SIGTERM, so a lost
+notification is recovered within ``S`` plus the minimum age with no one acting; a pass that
+fails (broker or store unreachable) is logged and the next one runs as planned.
+
 Idempotent: a second run emits nothing for letters that completed in between. Determinations
 deleted by topic retention no longer count, so their letters are announced again: keep the
 determinations topic at least as long as letters stay in the bucket (or reconcile a
@@ -33,15 +37,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import structlog
+
 from schemas.events import DeterminationExtracted, EventDecodeError, SourceObject, from_kafka
 from workers.cli.broker import exits_when_broker_unreachable
 from workers.config import Settings, Stage
+from workers.observability.logs import configure_logging
 from workers.runtime import (
     DeliveryError,
     KafkaTransport,
@@ -77,6 +87,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "(default: IMR_RECONCILE_MIN_AGE_SECONDS)",
     )
     parser.add_argument("--dry-run", action="store_true", help="list, but publish nothing")
+    parser.add_argument(
+        "--every",
+        type=float,
+        metavar="SECONDS",
+        help="run again every SECONDS until SIGTERM or SIGINT (a pass that fails is logged and "
+        "the next one runs as planned)",
+    )
     parser.set_defaults(func=exits_when_broker_unreachable("reconcile", _run))
 
 
@@ -193,6 +210,30 @@ def _age_s(info: ObjectInfo, now: datetime) -> float:
 
 def _run(args: argparse.Namespace) -> int:
     settings = Settings()
+    if args.every is None:
+        return _pass(args, settings)
+    if args.every <= 0:
+        print("imr reconcile: --every must be positive", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    log = structlog.get_logger("imr.reconcile")
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            status = _pass(args, settings)
+        except Exception as error:  # a pass that fails must not end the service
+            log.warning("reconcile pass failed", error_class=type(error).__name__)
+        else:
+            log.info("reconcile pass done", status=status)
+        stop.wait(max(0.0, args.every - (time.monotonic() - started)))
+    return 0
+
+
+def _pass(args: argparse.Namespace, settings: Settings) -> int:
+    """One reconcile run: announce what is unsettled, print a line per object and a summary."""
     announced = reconcile(
         S3ObjectStore.from_settings(settings),
         KafkaTransport(settings),

@@ -31,6 +31,7 @@ def topic_names(settings: Settings) -> list[str]:
         settings.topic_letters_validated,
         settings.topic_determinations,
         *(settings.dlq_topic(stage) for stage in STAGES),
+        *(settings.replay_ledger_topic(stage) for stage in STAGES),
     ]
 
 

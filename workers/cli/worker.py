@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import structlog
+
 from workers.config import STAGES, Settings, Stage
 from workers.observability.health import HealthServer
 from workers.observability.logs import configure_logging
@@ -22,20 +24,29 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_stage(
-    stage: Stage, source_topic: str, handler: Handler, transport: Transport, settings: Settings
+    stage: Stage,
+    source_topic: str,
+    handler: Handler,
+    transport: Transport,
+    settings: Settings,
+    metrics: RuntimeMetrics | None = None,
 ) -> None:
-    """Run a stage with health and metrics on ``settings.http_port`` (0 disables the server)."""
-    metrics = RuntimeMetrics()
+    """Run a stage with health and metrics on its port (:meth:`Settings.stage_http_port`; 0
+    binds any free one) unless ``settings.http_enabled`` is false."""
+    metrics = metrics or RuntimeMetrics()
     runner = StageRunner(stage, source_topic, handler, transport, settings, metrics=metrics)
     server = None
-    if settings.http_port:
+    if settings.http_enabled:
         server = HealthServer(
-            settings.http_port,
+            settings.stage_http_port(stage),
             metrics.registry,
             lambda: runner.ready,
             alive=lambda: runner.alive,
         )
         server.start()
+        structlog.get_logger("imr.worker").info(
+            "health server listening", stage=stage, port=server.port
+        )
     try:
         runner.run()
     finally:
@@ -49,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here so that the other verbs do not load every stage and its dependencies.
     from workers.stages import build_handler
 
-    source_topic, handler = build_handler(args.stage, settings)
-    run_stage(args.stage, source_topic, handler, KafkaTransport(settings), settings)
+    metrics = RuntimeMetrics()
+    source_topic, handler = build_handler(args.stage, settings, registry=metrics.registry)
+    run_stage(args.stage, source_topic, handler, KafkaTransport(settings), settings, metrics)
     return 0

@@ -154,7 +154,7 @@ def read_heading(text: str) -> Heading:
 
 def opens_with_original_request(text: str) -> bool:
     """Whether ``text`` starts with the original-request clause of a partial certification."""
-    sentences = sentence_spans(join_lines(text))
+    sentences = sentence_spans(join_lines(text), any_case=True)
     return bool(sentences) and _match_any(_ORIGINAL_FORMS, _clause(sentences[0].text)) is not None
 
 
@@ -170,7 +170,7 @@ class _Clauses:
 
 def _clauses(heading: str) -> _Clauses:
     found = _Clauses()
-    for sentence in sentence_spans(heading):
+    for sentence in sentence_spans(heading, any_case=True):
         for clause in re.split(r";\s*", sentence.text):
             _assign(found, _clause(clause))
     return found

@@ -21,6 +21,14 @@ class StageMetrics:
     """By failure kind (``transient``, ``permanent``)."""
     dead_letters: Counter
     processing_seconds: Histogram
+    dead_letter_reasons: Counter
+    """All stages' dead letters by stage and reason (see :meth:`dead_lettered`)."""
+    stage: str
+
+    def dead_lettered(self, reason: str) -> None:
+        """Count one dead letter of this stage, in total and under its ``reason``."""
+        self.dead_letters.inc()
+        self.dead_letter_reasons.labels(self.stage, reason).inc()
 
 
 class RuntimeMetrics:
@@ -36,6 +44,12 @@ class RuntimeMetrics:
         )
         self.dead_letters = Counter(
             "imr_dead_letters", "Records sent to the dead-letter topic", ["stage"], registry=r
+        )
+        self.dead_letter_reasons = Counter(
+            "imr_dead_letters_by_reason",
+            "Records sent to the dead-letter topic, by the reason recorded with them",
+            ["stage", "reason"],
+            registry=r,
         )
         self.processing_seconds = Histogram(
             "imr_processing_seconds",
@@ -63,6 +77,8 @@ class RuntimeMetrics:
             },
             dead_letters=self.dead_letters.labels(stage),
             processing_seconds=self.processing_seconds.labels(stage),
+            dead_letter_reasons=self.dead_letter_reasons,
+            stage=stage,
         )
 
     def record_lag(self, stage: str, lag: Iterable[tuple[tuple[str, int], int]]) -> None:

@@ -370,7 +370,7 @@ class StageRunner:
         self, message: Message, failure: Failure, attempt: int, producer: Producer
     ) -> None:
         producer.send(self._policy.dead_letter.dead_letter(message, failure, attempt))
-        self._series.dead_letters.inc()
+        self._series.dead_lettered(failure.reason)
         self._log.warning(
             "dead_lettered",
             error_class=failure.error_class,
