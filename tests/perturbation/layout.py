@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from tests.perturbation.anatomy import Span, items, replace_spans, words_pattern
+from tests.perturbation.anatomy import Span, fill, items, replace_spans, words_pattern
 from tests.perturbation.letter import Letter, NotApplicable
 
 # Where one block of a letter starts: a field label or an all-capitals section title.
@@ -49,14 +49,15 @@ _LICENSURE = re.compile(r"^(State\(s\) of Licensure:[^\n]*?,) ?(?=\S)", re.MULTI
 
 def header_wrapped(letter: Letter, rng: random.Random) -> Letter:
     """The two-column header lines printed one label per line, the reviewer's specialty
-    re-wrapped after a random word, and the licence states wrapped after the first comma."""
+    re-wrapped at a random width (over two to about four lines), and the licence states
+    wrapped after the first comma."""
     text = _HEADER_PAIR.sub(lambda found: found.group(1) + "\n", letter.text)
     specialty = str(letter.expected.header.get("reviewer_specialty") or "")
     words = specialty.split()
     found = re.search(rf"{_SPECIALTY_LABEL}\s*{words_pattern(specialty)}", text)
     if len(words) >= 2 and found is not None:
-        cut = rng.randint(1, len(words) - 1)
-        wrapped = f"{' '.join(words[:cut])}\n{' '.join(words[cut:])}"
+        # Two to about four lines, as a long specialty list wraps in a printed letter.
+        wrapped = fill(specialty, rng.randint(max(12, len(specialty) // 3), len(specialty) - 1))
         label = "Certification(s)/Specialty:"
         text = replace_spans(text, [(Span(found.start(), found.end()), f"{label} {wrapped}")])
     text = _LICENSURE.sub(lambda found: found.group(1) + "\n", text, count=1)

@@ -15,21 +15,9 @@ pytestmark = [
     pytest.mark.skipif(not (CORPUS / "gold").is_dir(), reason=f"corpus not found at {CORPUS}"),
 ]
 
-# Silent errors the extractor still makes, by (letter, kind). Strict: the test fails once one
-# comes out right or flagged, so the entry goes when the extractor is fixed.
-_AUTHORIZED_CUT_AT_WITH = (
-    'an authorized part holding " with " before ", leaving the original request IMR eligible" '
-    'is cut at " with "'
-)
-KNOWN_SILENT = {
-    ("CM17-0013587", "partial_verb_variants"): (
-        '"The Claims Administrator certified the request with modification to Y" reads the '
-        'authorized part as "the request with modification to Y"'
-    ),
-    ("CM17-0002892", "partial_from_ordinary"): _AUTHORIZED_CUT_AT_WITH,
-    ("CM17-0007151", "partial_from_ordinary"): _AUTHORIZED_CUT_AT_WITH,
-    ("CM17-0012640", "partial_from_ordinary"): _AUTHORIZED_CUT_AT_WITH,
-}
+# Silent errors the extractor still makes, by (letter, kind), with their cause. Strict: the test
+# fails once one comes out right or flagged, so the entry goes when the extractor is fixed.
+KNOWN_SILENT: dict[tuple[str, str], str] = {}
 
 # Without the corpus one placeholder pair stands for all, so the skip reason above is shown.
 PAIRS = applicable() if (CORPUS / "gold").is_dir() else [("no-corpus", "none")]

@@ -132,3 +132,16 @@ def test_a_line_break_before_a_page_break_is_not_a_blank_line() -> None:
         _second("the cervical spine: Upheld", "The request for MRI is not medically necessary."),
     )
     assert record.items[1].treatment == "MRI scan of the cervical spine"
+
+
+def test_a_last_line_opening_with_a_mark_continues_the_heading() -> None:
+    record = _record(
+        FIRST
+        + _second(
+            "Physical therapy to the lumbar spine 2 times a week for 2 weeks\n(4): Upheld",
+            "The request for physical therapy is not medically necessary.",
+        )
+    )
+    assert record.items[1].treatment == (
+        "Physical therapy to the lumbar spine 2 times a week for 2 weeks (4)"
+    )
