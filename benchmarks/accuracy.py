@@ -25,7 +25,7 @@ from typing import Any
 
 from benchmarks import robustness
 from schemas.letter import Citation, LetterRecord
-from tests.perturbation.letters import HEADER_FIELDS
+from tests.perturbation.expected import HEADER_FIELDS
 from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
 from workers.extraction.fields import conclusion, sentence_spans
 
@@ -201,7 +201,7 @@ def run(corpus: Path, letters: Path | None = None) -> dict[str, Any]:
             "median": round(statistics.median(timings), 4) if timings else None,
             "max": round(max(timings), 4) if timings else None,
         },
-        "robustness": None if letters else robustness.run(records),
+        "robustness": None if letters else robustness.run(corpus),
     }
 
 

@@ -1,88 +1,152 @@
-"""Robustness of the extraction on the gold letters: the perturbation suite as a report.
+"""Robustness of extraction and validation on the corpus: right, flagged for review, silently
+wrong, or refused.
 
-Every gold letter is judged as it is and after every rewrite of ``tests/perturbation``: right,
-right but flagged (a false alarm), flagged (wrong but sent to review), silent (wrong and
-published as valid) or error. ``benchmarks/accuracy.py`` adds the result to its report.
+Every corpus letter goes through the normal path (extract the PDF, validate, enrich); the gold
+letters are compared field by field with their answers, and the share of letters sent to review
+is the false-alarm rate where the answer was right. Then every gold letter is rewritten by each
+kind of meaning-preserving rewrite of ``tests/perturbation`` and judged the same way. Its report
+is part of ``benchmarks/results/accuracy.{json,md}`` (see ``benchmarks/accuracy.py``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+import time
+from pathlib import Path
 from typing import Any
 
-from schemas.letter import LetterRecord
-from tests.perturbation.judge import VERDICTS, judge
-from tests.perturbation.letters import gold_names, load_letter
-from tests.perturbation.rewrites import REWRITES
-from workers.validation import validate
+from tests.perturbation import suite
+from tests.perturbation.expected import Expected
+from tests.perturbation.kinds import KINDS
+from tests.perturbation.verdict import Verdict, determination_of, judge_determination
+from workers.extraction import ExtractionError
 
 
-def run(records: dict[str, LetterRecord]) -> dict[str, Any]:
-    """Judge every gold letter and its rewrites; ``records`` (all corpus letters, by case)
-    give the share of letters validation sends to review."""
-    letters: dict[str, dict[str, Any]] = {}
-    kinds: dict[str, Counter[str]] = {kind: Counter() for kind in REWRITES}
-    silent: list[dict[str, Any]] = []
-    for name in gold_names():
-        letter = load_letter(name)
-        judged = judge(letter)
-        letters[name] = {"verdict": judged.verdict, "reasons": list(judged.reasons)}
-        for kind, rewrite in REWRITES.items():
-            rewritten = rewrite(letter)
-            if rewritten is None:
-                kinds[kind]["not_applicable"] += 1
-                continue
-            verdict = judge(rewritten)
-            kinds[kind][verdict.verdict] += 1
-            if verdict.verdict in {"silent", "error"}:
-                silent.append({"letter": name, "kind": kind, "fields": list(verdict.differing)})
-    gold_verdicts = Counter(entry["verdict"] for entry in letters.values())
-    flagged = sorted(case for case, record in records.items() if validate(record).status != "valid")
+def corpus_verdicts(corpus: Path) -> tuple[list[Verdict], dict[str, str]]:
+    """Verdicts on the gold letters as PDFs, and the validation status of every letter."""
+    statuses: dict[str, str] = {}
+    verdicts = []
+    for pdf in sorted((corpus / "pdf").glob("*.pdf")):
+        gold_path = corpus / "gold" / f"{pdf.stem}.json"
+        try:
+            result = determination_of(pdf.read_bytes(), "application/pdf")
+        except ExtractionError as exc:
+            statuses[pdf.stem] = f"refused: {exc.reason}"
+            if gold_path.exists():
+                verdicts.append(Verdict(pdf.stem, "pdf", "error", [f"refused: {exc.reason}"]))
+            continue
+        statuses[pdf.stem] = result.validation.status
+        if gold_path.exists():
+            expected = Expected.from_gold(json.loads(gold_path.read_text()))
+            verdicts.append(judge_determination(pdf.stem, "pdf", expected, result))
+    return verdicts, statuses
+
+
+def run(corpus: Path) -> dict[str, Any]:
+    verdicts, statuses = corpus_verdicts(corpus)
+    started = time.perf_counter()
+    perturbed = suite.run(corpus)
+    seconds = time.perf_counter() - started
+    gold_cases = len(verdicts)
+    applied = {kind: len(found) for kind, found in perturbed.items()}
+    flagged_letters = [case for case, status in statuses.items() if status != "valid"]
     return {
-        "gold_letters": letters,
-        "gold_verdicts": {verdict: gold_verdicts[verdict] for verdict in VERDICTS},
-        "false_alarm_rate_gold": gold_verdicts["right_flagged"] / max(len(letters), 1),
-        "corpus_letters_flagged": flagged,
-        "corpus_flagged_rate": len(flagged) / max(len(records), 1),
-        "kinds": {
-            kind: {key: counts[key] for key in (*VERDICTS, "not_applicable")}
-            for kind, counts in kinds.items()
+        "corpus_letters": {verdict.case: _entry(verdict) for verdict in verdicts},
+        "corpus_counts": suite.counts(verdicts),
+        "false_alarms": {
+            "gold_letters_right_but_flagged": suite.counts(verdicts)["right_flagged"],
+            "gold_letters": gold_cases,
+            "letters_flagged": len(flagged_letters),
+            "letters": len(statuses),
+            "share_flagged": round(len(flagged_letters) / len(statuses), 4) if statuses else None,
+            "flagged": {case: statuses[case] for case in flagged_letters},
         },
-        "silent_or_error": silent,
+        "perturbations": {
+            kind: {
+                "doc": " ".join((KINDS[kind].__doc__ or "").split()),
+                "letters": applied[kind],
+                "not_applicable": gold_cases - applied[kind],
+                **suite.counts(found),
+            }
+            for kind, found in perturbed.items()
+        },
+        "perturbation_findings": [
+            _entry(verdict)
+            for found in perturbed.values()
+            for verdict in found
+            if verdict.result not in ("right",)
+        ],
+        "perturbation_totals": suite.counts([v for found in perturbed.values() for v in found]),
+        "perturbation_seconds": round(seconds, 2),
     }
 
 
-def markdown(section: dict[str, Any]) -> list[str]:
-    gold = section["gold_verdicts"]
+def _entry(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "case": verdict.case,
+        "kind": verdict.kind,
+        "result": verdict.result,
+        "differing": verdict.differing,
+        "reasons": verdict.reasons,
+    }
+
+
+def markdown(report: dict[str, Any]) -> list[str]:
+    """The robustness section of the accuracy report."""
+    alarms = report["false_alarms"]
+    counts = report["corpus_counts"]
     lines = [
-        "## Right, flagged or silent (gold letters and their rewrites)",
+        "## Right, flagged or silent",
         "",
-        "Each gold letter as it is and after every meaning-preserving rewrite of "
-        "`tests/perturbation` (run by `tests/unit/test_perturbations.py`): **right**; "
-        "**right, flagged** (a false alarm); **flagged** (something differs and the letter goes "
-        "to review); **silent** (something differs and the letter is published as valid); "
-        "**error** (refused).",
+        "`right`: every compared field equals the answer and the letter is `valid`; "
+        "`right_flagged`: equal, but sent to review (a false alarm); `flagged`: a field differs "
+        "and the letter is `needs_review`/`rejected`; **`silent`**: a field differs and the letter "
+        "is `valid`; `error`: refused or crashed. Compared: the header fields, and per item the "
+        "treatment, outcome, partial certification and both citation lists (whitespace "
+        "collapsed, otherwise strict).",
         "",
-        f"Gold letters as they are: {gold['right']} right, {gold['right_flagged']} right but "
-        f"flagged, {gold['flagged']} flagged, {gold['silent']} silent, {gold['error']} errors. "
-        f"False alarms: {section['false_alarm_rate_gold']:.1%} of the gold letters; "
-        f"{len(section['corpus_letters_flagged'])} of all corpus letters "
-        f"({section['corpus_flagged_rate']:.1%}) go to review.",
+        "### Corpus letters (PDF)",
         "",
-        "| rewrite | right | right, flagged | flagged | silent | error | not applicable |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| right | right_flagged | flagged | silent | error |",
+        "|---:|---:|---:|---:|---:|",
+        "| " + " | ".join(str(counts[name]) for name in counts) + " |",
+        "",
+        f"False alarms: {alarms['gold_letters_right_but_flagged']} of "
+        f"{alarms['gold_letters']} gold letters flagged although right; "
+        f"{alarms['letters_flagged']} of {alarms['letters']} corpus letters flagged in all "
+        f"({alarms['share_flagged']:.1%}).",
+        "",
     ]
-    for kind, counts in section["kinds"].items():
-        lines.append(
-            f"| {kind} | {counts['right']} | {counts['right_flagged']} | {counts['flagged']} | "
-            f"{counts['silent']} | {counts['error']} | {counts['not_applicable']} |"
-        )
-    lines += ["", "Per gold letter:", "", "| letter | verdict | reasons |", "|---|---|---|"]
-    for name, entry in section["gold_letters"].items():
-        lines.append(f"| {name} | {entry['verdict']} | {', '.join(entry['reasons']) or '-'} |")
-    lines += ["", "Silent errors and refusals:", ""]
     lines += [
-        f"- {entry['letter']} {entry['kind']}: {', '.join(entry['fields'])}"
-        for entry in section["silent_or_error"]
-    ] or ["none"]
+        f"- {entry['case']}: {entry['result']} ({', '.join(entry['differing'] + entry['reasons'])})"
+        for entry in report["corpus_letters"].values()
+        if entry["result"] != "right"
+    ]
+    lines += [
+        "",
+        "### Perturbations of the gold letters (text, `tests/perturbation`)",
+        "",
+        f"{sum(k['letters'] for k in report['perturbations'].values())} rewritten letters in "
+        f"{report['perturbation_seconds']} s.",
+        "",
+        "| kind | letters | right | right_flagged | flagged | silent | error | n/a |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, row in report["perturbations"].items():
+        cells = [
+            row[name] for name in ("letters", *report["perturbation_totals"], "not_applicable")
+        ]
+        lines.append(f"| {kind} | " + " | ".join(str(cell) for cell in cells) + " |")
+    totals = report["perturbation_totals"]
+    lines += ["", "Totals: " + ", ".join(f"{name} {count}" for name, count in totals.items()) + "."]
+    lines += ["", "#### Not right", ""]
+    for entry in report["perturbation_findings"]:
+        lines.append(
+            f"- {entry['case']} `{entry['kind']}`: {entry['result']}; "
+            f"{', '.join(entry['differing']) or 'no field differs'}"
+        )
+    if not report["perturbation_findings"]:
+        lines.append("none")
+    lines += ["", "#### Kinds of rewrite", ""]
+    lines += [f"- `{kind}`: {row['doc']}" for kind, row in report["perturbations"].items()]
     return lines

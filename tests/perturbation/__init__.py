@@ -1,7 +1,9 @@
-"""Meaning-preserving rewrites of the corpus gold letters and how their results are judged.
+"""Meaning-preserving rewrites of corpus letters, with the result each rewrite must give.
 
-:mod:`.letters` loads a gold letter as text with what it must yield, :mod:`.rewrites` holds one
-function per kind of rewrite, and :mod:`.judge` runs the pipeline's pure core over a rewritten
-letter and says whether the result is right, flagged for review, silently wrong or an error.
-The suite (``tests/unit/test_perturbations.py``) and ``benchmarks/accuracy.py`` share them.
+A :class:`~tests.perturbation.letter.Letter` is a letter's text plus what extraction must read
+from it (:mod:`~tests.perturbation.expected`). Each kind of rewrite in
+:data:`~tests.perturbation.kinds.KINDS` turns one letter into another and changes the expectation
+with it; :func:`~tests.perturbation.verdict.judge` runs the rewritten text through the normal
+path (extract as text, validate, enrich) and says whether it came out right, flagged for review,
+silently wrong, or failed. The corpus test and the accuracy benchmark both use these modules.
 """
