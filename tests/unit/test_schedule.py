@@ -62,3 +62,8 @@ def test_counts_of_one_service_add_up() -> None:
     )
     assert stated_visits(text, None) == 10
     assert stated_visits("Six (6) physical therapy visits", None) == 6
+
+
+def test_a_duration_before_the_count_still_multiplies() -> None:
+    found = schedule("Physical therapy for 6 weeks, 2 times per week", dosing=False)
+    assert (found.per_week, found.weeks, found.visits) == (2, 6, 12)

@@ -216,3 +216,30 @@ def test_drug_names_are_unique_and_lower_case() -> None:
 
 def test_drug_name_inside_a_word_is_not_a_drug() -> None:
     assert find_drug("Somatic dysfunction treatment") is None
+
+
+@pytest.mark.parametrize(
+    ("treatment", "visits"),
+    [
+        ("Physical therapy 3 visits per week for 2 weeks", 6),
+        ("Six physical therapy sessions two times a week for three weeks", 6),
+        ("Chiropractic physiotherapy 2 times a week for 4 weeks (8 sessions)", 8),
+    ],
+)
+def test_visits_in_a_schedule_are_a_rate_not_a_total(treatment: str, visits: int) -> None:
+    assert parse_service(treatment).visits == visits
+
+
+@pytest.mark.parametrize(
+    ("treatment", "category", "subcategory"),
+    [
+        ("Evaluation for lumbar fusion", "Evaluation & Management", "consultation/referral"),
+        ("H-wave 30 day trial", "DMEPOS", "electrical stimulation unit"),
+        ("Vascutherm unit rental for 14 days", "DMEPOS", "cold/heat therapy devices"),
+        ("Bone growth stimulator unit purchase", "DMEPOS", "other DME"),
+        ("Pre-operative EKG", "Diagnostic imaging", "ECG"),
+        ("Referral to physical therapy for the low back", "Rehabilitation", "physical therapy"),
+    ],
+)
+def test_category_decision_order(treatment: str, category: str, subcategory: str) -> None:
+    assert categorise(treatment, parse_service(treatment)) == (category, subcategory)

@@ -85,7 +85,7 @@ def schedule(text: str, *, dosing: bool) -> Schedule:
     dose, not a visit)."""
     periodic = _PER_PERIOD.search(text)
     if periodic is not None:
-        return _periodic(periodic)
+        return _periodic(periodic, text)
     pair = _NxM.search(text)
     if pair is not None:
         per_week, weeks = int(pair.group("count")), int(pair.group("n_periods"))
@@ -99,10 +99,17 @@ def schedule(text: str, *, dosing: bool) -> Schedule:
     return Schedule()
 
 
-def _periodic(match: re.Match[str]) -> Schedule:
+def _periodic(match: re.Match[str], text: str) -> Schedule:
+    """A count per week or month; its duration follows it, or stands elsewhere in the text
+    ("for 6 weeks, 2 times per week")."""
     count = number(match.group("count") or match.group("adverb"))
-    periods = number(match.group("n_periods")) if match.group("n_periods") else None
-    period, unit = match.group("period").lower(), (match.group("unit") or "").lower()
+    length: re.Match[str] | None = match if match.group("n_periods") else None
+    if length is None:
+        length = _LATER_LENGTH.search(text[: match.start()]) or _LATER_LENGTH.search(
+            text, match.end()
+        )
+    periods = number(length.group("n_periods")) if length else None
+    period, unit = match.group("period").lower(), (length.group("unit") if length else "").lower()
     written = match.group(0).strip()
     if period.startswith("month"):
         visits = count * periods if count and periods and unit.startswith("month") else None

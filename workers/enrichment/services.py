@@ -107,7 +107,7 @@ def parse_service(reviewed: str) -> ServiceDetails:
         text if span is None else text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
     )
     quantity, unit, quantity_text = _quantity(remainder)
-    visits = stated_visits(text, span[1] if span else None)
+    visits = stated_visits(remainder, span[1] if span else None)
     counts_visits = rule is not None and rule.category in VISIT_CATEGORIES
     if quantity is None and drug is None:
         quantity, quantity_text = _count(remainder, leading=visits is None)
