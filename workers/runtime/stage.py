@@ -88,6 +88,7 @@ class StageRunner:
         self._policy = policy or FailurePolicy.from_settings(settings, name)
         self.metrics = metrics or RuntimeMetrics()
         self._series = self.metrics.for_stage(name)
+        self._connected = self.metrics.broker_connected.labels(name)
         self._exactly_once = settings.delivery_mode == "exactly_once"
         self._instance_id = instance_id or settings.instance_id or default_instance_id()
         self._consumer: Consumer | None = None
@@ -215,6 +216,7 @@ class StageRunner:
             if not failure.retryable:
                 raise
             self._poll_failures += 1
+            self._connected.set(0)
             delay = self._policy.retry.delay(self._poll_failures)
             self._log.warning(
                 "poll_failed",
@@ -259,6 +261,7 @@ class StageRunner:
         with self._lock:
             self._owned |= set(partitions)
             self._assigned_once = True
+        self._connected.set(1)
         self._log.info("partitions_assigned", partitions=_describe(partitions))
 
     def on_revoked(self, partitions: Collection[TopicPartition]) -> Offsets:
@@ -464,6 +467,11 @@ class StageRunner:
         if now - self._lag_refreshed >= LAG_REFRESH_S:
             self._lag_refreshed = now
             try:
-                self.metrics.record_lag(self.name, self._lag().items())
+                lag = self._lag()
             except DeliveryError:
+                self._connected.set(0)
                 self._log.warning("lag_unavailable")
+                return
+            if lag:  # the lookup asked the broker
+                self._connected.set(1)
+            self.metrics.record_lag(self.name, lag.items())
