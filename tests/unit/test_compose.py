@@ -51,8 +51,17 @@ def test_every_stage_runs_as_a_worker_service(stage: str) -> None:
     assert "container_name" not in service and "ports" not in service
 
 
+def test_a_continuous_reconcile_runs_as_a_service() -> None:
+    service = SERVICES["reconcile"]
+    args = build_parser().parse_args(service["command"])
+    assert args.command == "reconcile" and args.every > 0 and not args.dry_run
+    # One instance: two passes at once could announce the same letter twice.
+    assert "deploy" not in service and "scale" not in service
+    assert service["healthcheck"] == SERVICES["parse"]["healthcheck"]
+
+
 def test_workers_wait_for_topics_and_bucket() -> None:
-    for stage in STAGES:
+    for stage in (*STAGES, "reconcile"):
         depends = SERVICES[stage]["depends_on"]
         assert depends["init-topics"]["condition"] == "service_completed_successfully"
         assert depends["init-bucket"]["condition"] == "service_completed_successfully"
