@@ -25,6 +25,7 @@ from typing import Any
 
 from benchmarks import robustness
 from schemas.letter import Citation, LetterRecord
+from tests.perturbation.letters import HEADER_FIELDS
 from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
 from workers.extraction.fields import conclusion, sentence_spans
 
@@ -41,20 +42,7 @@ EXPECTED_TOTALS = {
     "partial_certifications": 20,
     "single_item_letters": 55,
 }
-LETTER_FIELDS = (
-    "case_number",
-    "date_assigned",
-    "date_of_injury",
-    "decision_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-    "patient_age",
-    "patient_sex",
-    "reviewer_specialty",
-    "reviewer_license_states",
-    "item_count",
-)
+LETTER_FIELDS = (*HEADER_FIELDS, "item_count")
 ITEM_FIELDS = (
     "treatment",
     "outcome",

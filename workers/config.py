@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     topic_letters_validated: str = "imr.letters.validated.v1"
     topic_determinations: str = "imr.determinations.extracted.v1"
     topic_dlq_template: str = "imr.{stage}.dlq"
+    # Which dead letters `imr dlq replay` has re-published, per stage (compacted).
+    topic_replay_ledger_template: str = "imr.{stage}.dlq.replayed"
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
 
@@ -93,3 +95,6 @@ class Settings(BaseSettings):
 
     def dlq_topic(self, stage: Stage) -> str:
         return self.topic_dlq_template.format(stage=stage)
+
+    def replay_ledger_topic(self, stage: Stage) -> str:
+        return self.topic_replay_ledger_template.format(stage=stage)

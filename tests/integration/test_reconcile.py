@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.pipeline import pipeline_settings, prepare
+from benchmarks.pipeline import pipeline_settings, prepare, worker_env
 from benchmarks.services import Services
 from schemas.events import DeterminationExtracted, LetterReceived, from_kafka
 from workers.cli.reconcile import EVENT_NAME, PassMetrics, TooRecent, reconcile, reconcile_every
@@ -190,3 +193,32 @@ def test_continuous_reconcile_announces_a_lost_letter_once_with_what_the_store_k
     assert source.letter_id == source_object(stored).letter_id
     assert (source.received_at, source.event_name) == (stored.last_modified, EVENT_NAME)
     assert (source.size, source.content_type) == (stored.size, stored.content_type)
+
+
+def test_reconcile_as_a_service_recovers_a_lost_notification_and_stops_on_sigterm(
+    settings: Settings,
+) -> None:
+    """`imr reconcile --every` announces a letter whose notification never came, with no one
+    running it by hand, and ends cleanly on SIGTERM."""
+    store = S3ObjectStore.from_settings(settings)
+    lost = store.put(settings.s3_bucket, "in/lost.txt", LETTER.read_bytes(), "text/plain")
+    imr = Path(sys.executable).with_name("imr")
+    service = subprocess.Popen(
+        [str(imr), "reconcile", "--every", "1", "--min-age", "0", "--prefix", "in/"],
+        env={**worker_env(settings), "IMR_LOG_LEVEL": "INFO"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        announced: list[LetterReceived] = []
+        while not announced and time.monotonic() < deadline:
+            announced = received(settings)
+        assert [e.data.source.key for e in announced][:1] == [lost.key]
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, err = service.communicate(timeout=60)
+    assert service.returncode == 0, err[-2000:]
+    assert "reconcile pass done" in err
+    assert "patient" not in err.lower()

@@ -30,6 +30,9 @@ _CITATION_FIELD = re.compile(
 _ISSUES = re.compile(r"IMR\s+ISSUES,\s+DECISIONS\s+AND\s+RATIONALES")
 _HEADER_PAIR = re.compile(r"(?m)^(Date Assigned: \S+) (Date of Injury:)|^(Decision Date: \S+) (UR)")
 _CLOSING = re.compile(r"(?m)^[ \t\f]*(?:Sincerely|cc:|Enclosures?\b)|\f[ \t]*(?:Sincerely|cc:)")
+_SPECIALTY = re.compile(
+    r"(Certification\(s\)/Specialty:\s*)([^\n]+(?:\n(?![A-Z ]+\n)[^\n:]{1,60})?)"
+)
 _QUANTITY = re.compile(r"#\s?(\d+)\b")
 
 
@@ -71,77 +74,100 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def partial_leaving_original(letter: Letter) -> Letter | None:
-    """The second MAXIMUS phrasing: UR's authorized part, "leaving the original request IMR
-    eligible", then "The original request, X is": IMR reviewed the whole original request."""
+Phrasing = Callable[[Partial], tuple[str, Partial]]
+"""A partial certification's heading in other words, and the parts that heading states."""
+
+
+def _rephrase_partials(letter: Letter, phrasing: Phrasing) -> Letter | None:
+    """Every partial-certification heading of ``letter`` written as ``phrasing`` says."""
 
     def new(_: int, match: re.Match[str], item: ExpectedItem) -> tuple[str, ExpectedItem] | None:
-        part = item.partial
-        if part is None:
+        if item.partial is None:
             return None
-        authorized = _lower_first(part.authorized)
-        restated = _lower_first(part.original)
-        treatment = (
-            f"{part.original} was the original request. The Claims Administrator authorized "
-            f"{authorized}, leaving the original request IMR eligible. The original request, "
-            f"{restated}"
-        )
-        expected = replace(
-            item, treatment=treatment, partial=Partial(part.original, authorized, restated)
-        )
+        treatment, parts = phrasing(item.partial)
+        expected = replace(item, treatment=treatment, partial=parts)
         return _wrap_long(treatment) + " is: " + match.group(1), expected
 
     return _replace_headings(letter, new)
 
 
+def partial_leaving_original(letter: Letter) -> Letter | None:
+    """The second MAXIMUS phrasing: UR's authorized part, "leaving the original request IMR
+    eligible", then "The original request, X is": IMR reviewed the whole original request."""
+
+    def phrasing(part: Partial) -> tuple[str, Partial]:
+        authorized, restated = _lower_first(part.authorized), _lower_first(part.original)
+        treatment = (
+            f"{part.original} was the original request. The Claims Administrator authorized "
+            f"{authorized}, leaving the original request IMR eligible. The original request, "
+            f"{restated}"
+        )
+        return treatment, Partial(part.original, authorized, restated)
+
+    return _rephrase_partials(letter, phrasing)
+
+
 def partial_modified_to(letter: Letter) -> Letter | None:
     """ "X was modified to Y by the Claims Administrator. The remaining portion is for Z"."""
-
-    def new(_: int, match: re.Match[str], item: ExpectedItem) -> tuple[str, ExpectedItem] | None:
-        part = item.partial
-        if part is None:
-            return None
-        treatment = (
+    return _rephrase_partials(
+        letter,
+        lambda part: (
             f"{part.original} was the original request. {part.original} was modified to "
             f"{part.authorized} by the Claims Administrator. The remaining portion is for "
-            f"{part.remaining}"
-        )
-        return _wrap_long(treatment) + ": " + match.group(1), replace(item, treatment=treatment)
-
-    return _replace_headings(letter, new)
+            f"{part.remaining}",
+            part,
+        ),
+    )
 
 
 def partial_certified_by_utilization_review(letter: Letter) -> Letter | None:
     """ "Y was certified by utilization review" and "Z remains IMR eligible"."""
-
-    def new(_: int, match: re.Match[str], item: ExpectedItem) -> tuple[str, ExpectedItem] | None:
-        part = item.partial
-        if part is None:
-            return None
-        treatment = (
+    return _rephrase_partials(
+        letter,
+        lambda part: (
             f"{part.original} was the original request. {part.authorized} was certified by "
-            f"utilization review. {part.remaining} remains IMR eligible"
-        )
-        return _wrap_long(treatment) + ": " + match.group(1), replace(item, treatment=treatment)
-
-    return _replace_headings(letter, new)
+            f"utilization review. {part.remaining} remains IMR eligible",
+            part,
+        ),
+    )
 
 
 def partial_with_modification(letter: Letter) -> Letter | None:
     """ "Y was certified with modification by the Claims Administrator"."""
-
-    def new(_: int, match: re.Match[str], item: ExpectedItem) -> tuple[str, ExpectedItem] | None:
-        part = item.partial
-        if part is None:
-            return None
-        treatment = (
+    return _rephrase_partials(
+        letter,
+        lambda part: (
             f"{part.original} was the original request. {part.authorized} was certified with "
             f"modification by the Claims Administrator. The remaining IMR eligible portion of "
-            f"the original request, {part.remaining}"
-        )
-        return _wrap_long(treatment) + " is: " + match.group(1), replace(item, treatment=treatment)
+            f"the original request, {part.remaining}",
+            part,
+        ),
+    )
 
-    return _replace_headings(letter, new)
+
+def partial_active_modification(letter: Letter) -> Letter | None:
+    """ "The Claims Administrator certified the request with modification to y"."""
+    return _rephrase_partials(
+        letter,
+        lambda part: (
+            f"{part.original} was the original request. The Claims Administrator certified the "
+            f"request with modification to {_lower_first(part.authorized)}. The remaining IMR "
+            f"eligible portion of the original request, {part.remaining}",
+            Partial(part.original, _lower_first(part.authorized), part.remaining),
+        ),
+    )
+
+
+def partial_modified_without_original(letter: Letter) -> Letter | None:
+    """ "X was modified to Y by the Claims Administrator" as the only word of the request."""
+    return _rephrase_partials(
+        letter,
+        lambda part: (
+            f"{part.original} was modified to {part.authorized} by the Claims Administrator. "
+            f"The remaining IMR eligible portion of the original request, {part.remaining}",
+            part,
+        ),
+    )
 
 
 def partial_from_ordinary(letter: Letter) -> Letter | None:
@@ -171,12 +197,14 @@ def _with_quantity(text: str, quantity: re.Match[str], value: int) -> str:
     return text[: quantity.start(1)] + str(value) + text[quantity.end(1) :]
 
 
-def _wrap_long(text: str, width: int = 90) -> str:
-    """Break ``text`` into lines of at most ``width`` characters, as a printed letter does."""
+def _wrap_long(text: str, width: int = 90, most: int | None = None) -> str:
+    """Break ``text`` into lines of at most ``width`` characters, as a printed letter does;
+    with ``most``, the last of that many lines takes the rest."""
     lines: list[str] = []
     line = ""
     for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
+        full = most is not None and len(lines) == most - 1
+        if line and len(line) + 1 + len(word) > width and not full:
             lines.append(line)
             line = word
         else:
@@ -233,11 +261,13 @@ def citations_rewrapped(letter: Letter) -> Letter | None:
 
 
 def header_lines_split(letter: Letter) -> Letter | None:
-    """The two-column header printed one label per line."""
+    """The two-column header printed one label per line, and the reviewer's specialty wrapped
+    over as many lines as it has words of three or more (at most four lines)."""
     text = _HEADER_PAIR.sub(
         lambda m: f"{m.group(1)}\n{m.group(2)}" if m.group(1) else f"{m.group(3)}\n{m.group(4)}",
         letter.text,
     )
+    text = _SPECIALTY.sub(lambda m: m.group(1) + _wrap_long(m.group(2), 20, 4), text, count=1)
     return letter.with_text(text) if text != letter.text else None
 
 
@@ -436,6 +466,8 @@ REWRITES: dict[str, Rewrite] = {
         partial_modified_to,
         partial_certified_by_utilization_review,
         partial_with_modification,
+        partial_active_modification,
+        partial_modified_without_original,
         partial_from_ordinary,
         heading_last_word_wrapped,
         heading_wrapped_narrow,

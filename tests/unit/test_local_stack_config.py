@@ -120,6 +120,20 @@ def test_pom_pins_the_broker_and_an_slf4j_binding() -> None:
     }
     assert deps["kafka_2.13"] == "4.3.1"
     assert deps["log4j-core"] == deps["log4j-slf4j-impl"]
+    assert "kafka-tools" not in deps
+
+
+def test_pom_adds_other_kafka_modules_at_the_broker_version() -> None:
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    root = ET.fromstring(render_pom("4.1.1", "kafka-tools"))
+    deps = {
+        (d.findtext("m:groupId", namespaces=ns), d.findtext("m:artifactId", namespaces=ns)): (
+            d.findtext("m:version", namespaces=ns)
+        )
+        for d in root.iterfind("m:dependencies/m:dependency", ns)
+    }
+    assert deps[("org.apache.kafka", "kafka-tools")] == deps[("org.apache.kafka", "kafka_2.13")]
+    assert deps[("org.apache.kafka", "kafka-tools")] == "4.1.1"
 
 
 def test_cluster_ids_are_16_random_bytes_in_url_safe_base64() -> None:

@@ -33,7 +33,7 @@ def test_a_failed_pass_is_counted_and_the_next_one_runs_on_schedule() -> None:
     assert metrics.ready
     assert [entry["event"] for entry in logs] == [
         "reconcile pass failed",
-        "reconcile pass completed",
-        "reconcile pass completed",
+        "reconcile pass done",
+        "reconcile pass done",
     ]
     assert logs[1]["too_recent"] == 1 and "in/new.pdf" not in repr(logs)  # keys stay out

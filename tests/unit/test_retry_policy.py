@@ -52,6 +52,7 @@ def test_dead_letter_keeps_the_record_and_describes_the_failure() -> None:
     assert dict(dead.headers[1:]) == {
         "imr.dlq.stage": b"ingest",
         "imr.dlq.error_class": b"a.B",
+        "imr.dlq.kind": b"permanent",
         "imr.dlq.reason": b"not_an_imr_letter",
         "imr.dlq.attempt": b"1",
         "imr.dlq.source_topic": b"imr.s3-events",

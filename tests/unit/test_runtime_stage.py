@@ -119,6 +119,7 @@ def test_exhausted_retries_dead_letter_the_original_record_with_every_header() -
         "ce_id": b"id-a",
         "imr.dlq.stage": b"parse",
         "imr.dlq.error_class": b"workers.runtime.errors.TransientError",
+        "imr.dlq.kind": b"transient",
         "imr.dlq.reason": b"transient",
         "imr.dlq.attempt": b"3",
         "imr.dlq.source_topic": SOURCE.encode(),

@@ -252,6 +252,9 @@ def _age_s(info: ObjectInfo, now: datetime) -> float:
 def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.every is not None:
+        if args.every <= 0:
+            print("imr reconcile: --every must be positive", file=sys.stderr)
+            return 2
         return _run_every(args, settings)
     count = too_recent = 0
     try:
@@ -352,7 +355,7 @@ def reconcile_every(
             metrics.ready = True
             metrics.last_success.set_to_current_time()
             log.info(
-                "reconcile pass completed",
+                "reconcile pass done",
                 announced=len(announced),
                 letter_ids=announced,
                 too_recent=too_recent,

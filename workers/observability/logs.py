@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, TextIO
@@ -20,44 +19,37 @@ if TYPE_CHECKING:  # the runtime imports this module; keep the dependency one-wa
 
 # kafka-python logs record keys and values at DEBUG; never let those through.
 _QUIET_LOGGERS = {"kafka": logging.WARNING, "botocore": logging.WARNING, "urllib3": logging.WARNING}
-NOISE_INTERVAL_S = 30.0
 
 
-class RateLimit(logging.Filter):
-    """At most one record per logger and message template every ``interval_s`` from the
-    loggers under ``prefix``; the next one let through says how many were held back.
+class RepeatLimit(logging.Filter):
+    """Lets one record of each message of the ``prefix`` loggers through per ``window_s``.
 
-    While a broker is down kafka-python logs every reconnect attempt of every connection (in
-    one 20 s outage, 942 of a worker's 1,066 lines); one line per kind of trouble is enough.
+    During a broker outage kafka-python logs the same connection error many times a second;
+    the first of a kind passes, the repeats within the window are counted, and the next one
+    to pass says how many were held back.
     """
 
     def __init__(
-        self,
-        prefix: str = "kafka",
-        interval_s: float = NOISE_INTERVAL_S,
-        clock: Callable[[], float] = time.monotonic,
+        self, prefix: str = "kafka", window_s: float = 30.0, clock: Any = time.monotonic
     ) -> None:
         super().__init__()
         self._prefix = prefix
-        self._interval_s = interval_s
+        self._window_s = window_s
         self._clock = clock
-        self._lock = threading.Lock()
         self._seen: dict[tuple[str, str], tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name != self._prefix and not record.name.startswith(self._prefix + "."):
+        if not (record.name == self._prefix or record.name.startswith(self._prefix + ".")):
             return True
         key = (record.name, str(record.msg))
         now = self._clock()
-        with self._lock:
-            last, held = self._seen.get(key, (None, 0))
-            if last is not None and now - last < self._interval_s:
-                self._seen[key] = (last, held + 1)
-                return False
-            self._seen[key] = (now, 0)
+        passed_at, held = self._seen.get(key, (float("-inf"), 0))
+        if now - passed_at < self._window_s:
+            self._seen[key] = (passed_at, held + 1)
+            return False
+        self._seen[key] = (now, 0)
         if held:
-            record.msg = f"{record.getMessage()} [{held} more like this held back]"
-            record.args = None
+            record.msg = f"{record.msg} ({held} more like this in the last {self._window_s:g} s)"
         return True
 
 
@@ -78,7 +70,7 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None
     )
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
-    handler.addFilter(RateLimit())
+    handler.addFilter(RepeatLimit())
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())

@@ -10,7 +10,7 @@ from typing import Final
 
 from schemas.letter import LetterRecord
 from schemas.validation import ValidationResult
-from workers.validation import citations, header, headings, items, quality
+from workers.validation import citations, header, headings, items, ocr, quality
 from workers.validation.rule import Finding, Rule
 
 RULES: Final[tuple[Rule, ...]] = (
@@ -19,6 +19,7 @@ RULES: Final[tuple[Rule, ...]] = (
     *citations.RULES,
     *header.RULES,
     *quality.RULES,
+    *ocr.RULES,
 )
 
 

@@ -56,6 +56,8 @@ _OPEN_ENDING = re.compile(
     r"|[,:&/(+-])\Z",
     re.IGNORECASE,
 )
+# A line that starts with one of these marks continues a phrase: no heading opens with it.
+_CANNOT_OPEN = re.compile(r"[#(),;:&/\]%]")
 # How surely a heading's first line was found, by the evidence that ended the text before it.
 _START_FOUND_BY_BREAK = 1.0
 _START_FOUND_BY_SHAPE = 0.9
@@ -244,15 +246,15 @@ def _ends_paragraph(
     paragraph, and how surely: the nearest is blank or ends a sentence (sure); it is much
     shorter than the full lines around it (``width`` characters) and continues an unfinished
     line, or the two together end in a verdict (a rationale whose full stop is missing). A
-    line that leaves its phrase open, or a candidate that starts in lower case, continues the
-    paragraph instead. ``None`` when the
+    line that leaves its phrase open, or a candidate that starts in lower case or with a mark
+    no heading opens with ("#27", "(4)"), continues the paragraph instead. ``None`` when the
     paragraph goes on."""
     start, end = before[0]
     nearest = text[start:end].strip()
     if not nearest or _SENTENCE_TERMINATED.search(nearest):
         return _START_FOUND_BY_BREAK
     candidate = text[line[0] : line[1]].strip()
-    if _OPEN_ENDING.search(nearest) or candidate[:1].islower():
+    if _OPEN_ENDING.search(nearest) or candidate[:1].islower() or _CANNOT_OPEN.match(candidate):
         return None
     if width >= _MIN_FULL_LINE and end - start < width * _SHORT_LINE and _continues(text, before):
         return _START_FOUND_BY_SHAPE
