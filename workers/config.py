@@ -17,6 +17,8 @@ STAGE_HTTP_PORTS: dict[Stage, int] = {
     "enrich": 8084,
 }
 """Default health and metrics port of each stage (``IMR_HTTP_PORT`` overrides it)."""
+RECONCILE_HTTP_PORT = 8085
+"""Default health and metrics port of ``imr reconcile --every`` (``IMR_HTTP_PORT`` overrides)."""
 
 
 class Settings(BaseSettings):

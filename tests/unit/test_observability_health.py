@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import CollectorRegistry
 
+from workers import __version__
 from workers.config import STAGES, Settings
 from workers.observability.health import HealthServer
 from workers.observability.metrics import RuntimeMetrics
@@ -121,3 +123,29 @@ def test_port_zero_binds_a_free_port() -> None:
         assert server.port > 0
     finally:
         server.stop()
+
+
+def test_build_info_and_the_broker_connection_state_are_exported(
+    stage_and_server: tuple[StageRunner, HealthServer, MemoryTransport],
+) -> None:
+    from kafka.errors import KafkaConnectionError
+
+    stage, server, _ = stage_and_server
+    connected = 'imr_broker_connected{stage="validate"} '
+    lines = set(get(server, "/metrics")[1].splitlines())
+    build = f'imr_build_info{{python="{platform.python_version()}",version="{__version__}"}} 1.0'
+    assert build in lines
+    assert connected + "0.0" in lines  # not joined yet
+
+    stage.poll_once(timeout_s=0)
+    assert connected + "1.0" in get(server, "/metrics")[1].splitlines()
+
+    consumer = stage._consumer
+    assert consumer is not None
+
+    def refused(timeout_s: float, max_records: int) -> list[Message]:
+        raise KafkaConnectionError("refused")
+
+    consumer.poll = refused  # type: ignore[method-assign]
+    stage._poll_or_back_off()
+    assert connected + "0.0" in get(server, "/metrics")[1].splitlines()

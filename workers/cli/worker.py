@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 from typing import Any
 
 import structlog
@@ -21,6 +22,21 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser("worker", help="run one pipeline stage against Kafka")
     parser.add_argument("stage", choices=STAGES)
     parser.set_defaults(func=_run)
+
+
+def stable_settings(settings: Settings) -> Settings:
+    """``settings`` with an instance id: ``IMR_INSTANCE_ID``, else the host name.
+
+    The host name is the pod name in Kubernetes and the container id under Compose, both kept
+    when the container restarts. The restarted worker then comes back as the same static group
+    member, so it gets its partitions at once instead of after the session timeout, and
+    (exactly-once) initialises the same transactional id, which aborts its predecessor's open
+    transaction at once instead of after the transaction timeout. Replicas of one stage on one
+    host must each set their own ``IMR_INSTANCE_ID``: two members with one id fence each other.
+    """
+    if settings.instance_id:
+        return settings
+    return settings.model_copy(update={"instance_id": socket.gethostname()})
 
 
 def run_stage(
@@ -55,7 +71,7 @@ def run_stage(
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = stable_settings(Settings())
     configure_logging(settings.log_level)
     # Imported here so that the other verbs do not load every stage and its dependencies.
     from workers.stages import build_handler

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from workers import __version__
 
 _SECONDS_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _FAILURE_KINDS = ("transient", "permanent")
@@ -65,6 +68,16 @@ class RuntimeMetrics:
             registry=r,
         )
         self._lag_series: dict[str, set[tuple[str, str]]] = {}
+        self.broker_connected = Gauge(
+            "imr_broker_connected",
+            "1 while the stage's last broker request (group join, lag lookup every few seconds) "
+            "succeeded, 0 while it fails",
+            ["stage"],
+            registry=r,
+        )
+        Info("imr_build", "Version of the workers and of Python", registry=r).info(
+            {"version": __version__, "python": platform.python_version()}
+        )
 
     def for_stage(self, stage: str) -> StageMetrics:
         """The stage's series, exported at zero from now on (before anything happens), for
