@@ -2,10 +2,11 @@
 
 - ``localhost/debian:bookworm``: ``debootstrap --variant=minbase`` imported as an image (the
   root file system is cached as a tarball under ``~/.cache/imr-podman``);
-- the Python base image ``deploy/Dockerfile`` starts from, the Kafka image and the versitygw
-  image the compose file names, each built on that base from ``deploy/podman/images/<name>``
-  with the artifacts the local stack uses (Kafka's jars from Maven Central, the versitygw
-  binary and its own entry point script).
+- the Python base image ``deploy/Dockerfile`` starts from, the Kafka, versitygw and (when the
+  compose file has it) PostgreSQL images the compose file names, each built on that base from
+  ``deploy/podman/images/<name>`` with the artifacts the local stack uses (Kafka's jars from
+  Maven Central, the versitygw binary and its own entry point script; Debian's PostgreSQL with
+  an entry point honouring the official image's variables).
 
 Each is tagged with the exact name the compose file or Dockerfile uses, so podman finds it
 without a pull. Builds always run; podman's layer cache makes an unchanged rebuild a no-op.
@@ -85,7 +86,13 @@ class StandIns:
         self.python(python)
         self.kafka(kafka)
         self.versitygw(s3)
-        return [BASE_IMAGE, python, kafka, s3]
+        built = [BASE_IMAGE, python, kafka, s3]
+        if "postgres" in compose["services"]:
+            postgres = qualified(image_tag(compose, "postgres"))
+            with self._context("postgres") as context:
+                self._build(context, postgres)
+            built.append(postgres)
+        return built
 
     def base(self) -> None:
         if image_exists(BASE_IMAGE):
@@ -170,7 +177,10 @@ def build_compose_images(repo: Path, compose: Mapping[str, Any]) -> list[str]:
             built.setdefault(str(spec["image"]), spec["build"])
     for image, build in built.items():
         podman(
-            "build", "--format", "docker", "--network", "host", "--layers",
+            # No layer cache: the final stage installs the wheels through a bind mount from the
+            # builder stage, which buildah both leaves out of its cache key (a stale image) and
+            # cannot mount when the builder stage itself comes from the cache.
+            "build", "--format", "docker", "--network", "host", "--no-cache",
             "--file", str(repo / build["dockerfile"]), "--tag", image,
             str(repo / build["context"]),
         )  # fmt: skip
