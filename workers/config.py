@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Stage = Literal["ingest", "parse", "validate", "enrich"]
 STAGES: tuple[Stage, ...] = ("ingest", "parse", "validate", "enrich")
+Role = Stage | Literal["sink"]
+"""A consumer group the runtime runs: a pipeline stage, or the ``sink`` that lands
+determinations in the claims database."""
 DeliveryMode = Literal["at_least_once", "exactly_once"]
 
 
@@ -50,6 +53,7 @@ class Settings(BaseSettings):
     topic_letters_parsed: str = "imr.letters.parsed.v1"
     topic_letters_validated: str = "imr.letters.validated.v1"
     topic_determinations: str = "imr.determinations.extracted.v1"
+    topic_reviewed: str = "imr.determinations.reviewed.v1"
     topic_dlq_template: str = "imr.{stage}.dlq"
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
@@ -71,9 +75,15 @@ class Settings(BaseSettings):
     # What a PDF's Flate streams may inflate to in all (decompression bombs).
     max_inflated_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
 
+    # The claims database (`imr sink`, `imr review`, `imr report`): postgresql://user:pw@host/db
+    # or sqlite:///path/file.sqlite. Secret because the URL may hold a password.
+    database_url: SecretStr | None = None
+    # Who may use the review console: "name:password" pairs separated by commas (HTTP basic).
+    review_users: SecretStr | None = None
+
     # Observability.
     http_port: int = Field(default=8080, ge=0, le=65535)
     log_level: str = "INFO"
 
-    def dlq_topic(self, stage: Stage) -> str:
+    def dlq_topic(self, stage: Role) -> str:
         return self.topic_dlq_template.format(stage=stage)

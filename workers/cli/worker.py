@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
-from workers.config import STAGES, Settings, Stage
+from workers.config import STAGES, Role, Settings
 from workers.observability.health import HealthServer
 from workers.observability.logs import configure_logging
 from workers.observability.metrics import RuntimeMetrics
@@ -22,11 +23,25 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_stage(
-    stage: Stage, source_topic: str, handler: Handler, transport: Transport, settings: Settings
+    stage: Role,
+    source_topic: str | Sequence[str],
+    handler: Handler,
+    transport: Transport,
+    settings: Settings,
+    *,
+    read_committed: bool = False,
 ) -> None:
     """Run a stage with health and metrics on ``settings.http_port`` (0 disables the server)."""
     metrics = RuntimeMetrics()
-    runner = StageRunner(stage, source_topic, handler, transport, settings, metrics=metrics)
+    runner = StageRunner(
+        stage,
+        source_topic,
+        handler,
+        transport,
+        settings,
+        metrics=metrics,
+        read_committed=read_committed,
+    )
     server = None
     if settings.http_port:
         server = HealthServer(
