@@ -28,7 +28,7 @@ from schemas.cloudevents import (
 from schemas.events import EVENT_CLASSES, AnyEvent, to_kafka
 from schemas.examples import example_events
 from workers import __version__
-from workers.config import STAGES, Settings, Stage
+from workers.config import ROLES, STAGES, Settings, Stage
 from workers.runtime.dead_letter import (
     DLQ_ATTEMPT,
     DLQ_ERROR_CLASS,
@@ -219,7 +219,7 @@ def _channel_ids(settings: Settings) -> dict[str, tuple[str, str]]:
         "determinations": (settings.topic_determinations, "DeterminationExtracted"),
         "reviewedDeterminations": (settings.topic_reviewed, "DeterminationReviewed"),
     }
-    for stage in (*STAGES, "sink"):
+    for stage in ROLES:
         channels[f"{stage}DeadLetters"] = (settings.dlq_topic(stage), "DeadLetterRecord")
     return channels
 

@@ -12,6 +12,7 @@ STAGES: tuple[Stage, ...] = ("ingest", "parse", "validate", "enrich")
 Role = Stage | Literal["sink"]
 """A consumer group the runtime runs: a pipeline stage, or the ``sink`` that lands
 determinations in the claims database."""
+ROLES: tuple[Role, ...] = (*STAGES, "sink")
 DeliveryMode = Literal["at_least_once", "exactly_once"]
 
 

@@ -15,7 +15,7 @@ import yaml
 from schemas import export
 from schemas.events import EVENT_CLASSES, AnyEvent, to_kafka, to_structured
 from schemas.examples import example_events
-from workers.config import STAGES, Settings
+from workers.config import ROLES, STAGES, Settings
 
 EVENTS = example_events()
 ASYNCAPI = yaml.safe_load(export.ASYNCAPI_PATH.read_text())
@@ -118,7 +118,7 @@ def test_asyncapi_has_a_channel_for_every_topic() -> None:
         settings.topic_letters_validated,
         settings.topic_determinations,
         settings.topic_reviewed,
-        *(settings.dlq_topic(stage) for stage in (*STAGES, "sink")),
+        *(settings.dlq_topic(stage) for stage in ROLES),
     }
     assert ASYNCAPI["asyncapi"] == "3.0.0"
     assert {channel["address"] for channel in ASYNCAPI["channels"].values()} == topics
