@@ -70,7 +70,7 @@ class LetterStore:
                 replace_item(tx, data.letter_id, position, item)
             insert_reasons(tx, data)
             if data.case_number is not None:
-                _elect_current(tx, data.case_number)
+                elect_current(tx, data.case_number)
         log.info("letter_landed", letter_id=data.letter_id, items=len(data.items))
         return "landed"
 
@@ -218,7 +218,7 @@ def insert_reasons(tx: Transaction, data: DeterminationData) -> None:
         )
 
 
-def _elect_current(tx: Transaction, case_number: str) -> None:
+def elect_current(tx: Transaction, case_number: str) -> None:
     """Mark the case's latest letter current: latest decision date, then latest received, then
     latest event; the letter id breaks remaining ties so every replica elects the same one."""
     rows = tx.query(
@@ -226,6 +226,8 @@ def _elect_current(tx: Transaction, case_number: str) -> None:
         "WHERE case_number = ?",
         (case_number,),
     )
+    if not rows:
+        return
     winner = max(
         rows,
         key=lambda row: (

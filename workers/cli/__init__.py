@@ -20,6 +20,8 @@ _COMMANDS = (
     "reconcile",
     "dlq",
     "sink",
+    "review",
+    "report",
 )
 
 
