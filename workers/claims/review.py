@@ -228,10 +228,11 @@ def _load(tx: Transaction, letter_id: str) -> LetterReview:
     )
 
 
-def _json(text: str | None) -> FieldValue:
-    if text is None:
-        return None
-    value: FieldValue = json.loads(text)
+def _json(stored: str | int | None) -> FieldValue:
+    """A JSON column's value. SQLite gives a JSON number back as a number (numeric affinity)."""
+    if not isinstance(stored, str):
+        return stored
+    value: FieldValue = json.loads(stored)
     return value
 
 
