@@ -24,7 +24,7 @@ _SUPERUSER = "imr"
 _UNPRIVILEGED = "nobody"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -71,7 +71,7 @@ def local_server() -> Iterator[str]:
     if as_root:
         shutil.chown(work, user=_UNPRIVILEGED)
     user = _UNPRIVILEGED if as_root else None
-    data, port = work / "data", _free_port()
+    data, port = work / "data", free_port()
     initdb = [binaries / "initdb", "-D", data, "-U", _SUPERUSER, "-A", "trust", "-E", "UTF8"]
     pg_ctl = [binaries / "pg_ctl", "-D", data, "-w", "-t", "60", "-l", work / "server.log"]
     options = f"-p {port} -h 127.0.0.1 -k {work} -F -c max_connections=50"

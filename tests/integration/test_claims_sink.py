@@ -29,12 +29,14 @@ from workers.stages.codec import emit
 pytestmark = pytest.mark.integration
 
 
-def _settings(kafka_bootstrap: str, unique_name: Callable[[str], str]) -> Settings:
+def sink_settings(kafka_bootstrap: str, unique_name: Callable[[str], str]) -> Settings:
     settings = make_settings(kafka_bootstrap, unique_name)
     return settings.model_copy(update={"topic_determinations": unique_name("determinations")})
 
 
-def _publish(settings: Settings, events: list[DeterminationExtracted], *raw: Output) -> None:
+def publish_determinations(
+    settings: Settings, events: list[DeterminationExtracted], *raw: Output
+) -> None:
     producer = KafkaTransport(settings).producer()
     for event in events:
         producer.send(emit(settings.topic_determinations, event))
@@ -44,7 +46,7 @@ def _publish(settings: Settings, events: list[DeterminationExtracted], *raw: Out
     producer.close()
 
 
-def _sink(settings: Settings, database: Database) -> int:
+def run_sink(settings: Settings, database: Database) -> int:
     """One sink runner until nothing is left to read; returns how many records it handled."""
     runner = StageRunner(
         "sink",
@@ -94,15 +96,15 @@ DEAD_LETTER_HEADERS: Headers = (
 def test_the_sink_lands_letters_once_and_a_replayed_topic_changes_nothing(
     kafka_bootstrap: str, unique_name: Callable[[str], str], postgres_database: str
 ) -> None:
-    settings = _settings(kafka_bootstrap, unique_name)
+    settings = sink_settings(kafka_bootstrap, unique_name)
     create_topics(settings, *sink_topics(settings), settings.dlq_topic("sink"))
     duplicate = CASE_LETTERS[0].model_copy(update={"id": "resent-by-the-producer"})
     dead = Output(settings.dlq_topic("parse"), b"0" * 32, b"%PDF-1.7 ...", DEAD_LETTER_HEADERS)
     poison = Output(settings.topic_determinations, b"CM16-0000000", b"{not json")
-    _publish(settings, [*CASE_LETTERS, duplicate, CASE_LETTERS[0]], dead, poison)
+    publish_determinations(settings, [*CASE_LETTERS, duplicate, CASE_LETTERS[0]], dead, poison)
     database = open_database(postgres_database)
 
-    assert _sink(settings, database) == 7
+    assert run_sink(settings, database) == 7
     letters = database.query(
         "SELECT source_key, is_current, review_status FROM letters ORDER BY source_key"
     )
@@ -119,7 +121,7 @@ def test_the_sink_lands_letters_once_and_a_replayed_topic_changes_nothing(
 
     landed = snapshot(database)
     replay = settings.model_copy(update={"group_id_prefix": unique_name("replay")})
-    assert _sink(replay, database) == 7  # a new group reads the topics from the start
+    assert run_sink(replay, database) == 7  # a new group reads the topics from the start
     assert snapshot(database) == landed
 
 
@@ -144,11 +146,13 @@ def test_a_sink_killed_between_database_and_offset_commit_changes_nothing_on_res
 ) -> None:
     # A static member (as a StatefulSet replica is): the restarted sink takes the killed one's
     # place at once instead of after its session timed out.
-    settings = _settings(kafka_bootstrap, unique_name).model_copy(update={"instance_id": "sink-0"})
+    settings = sink_settings(kafka_bootstrap, unique_name).model_copy(
+        update={"instance_id": "sink-0"}
+    )
     # One partition: the three letters come in one batch, all landed before the kill.
     create_topics(settings, settings.topic_determinations, partitions=1)
     create_topics(settings, *sink_topics(settings)[1:], settings.dlq_topic("sink"))
-    _publish(settings, CASE_LETTERS)
+    publish_determinations(settings, CASE_LETTERS)
     env = {
         **os.environ,
         "IMR_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -171,7 +175,7 @@ def test_a_sink_killed_between_database_and_offset_commit_changes_nothing_on_res
     assert len(landed["letters"]) == len(CASE_LETTERS)
     assert settings.topic_determinations not in _committed(settings)
 
-    assert _sink(settings, database) == len(CASE_LETTERS)  # every record came again
+    assert run_sink(settings, database) == len(CASE_LETTERS)  # every record came again
     assert snapshot(database) == landed
     assert _committed(settings)[settings.topic_determinations] == len(CASE_LETTERS)
 

@@ -68,7 +68,10 @@ class ReviewerAuth(BaseHTTPMiddleware):
 
 
 def _same_origin(request: Request) -> bool:
+    """Browsers say where a request comes from in ``Sec-Fetch-Site`` (or at least ``Origin``);
+    a client that sends neither is not a browser carrying someone else's credentials."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
     origin = request.headers.get("origin")
-    if origin is None:
-        return request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
-    return urlsplit(origin).netloc == request.headers.get("host")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
