@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from workers.cli.broker import exits_when_broker_unreachable
-from workers.config import STAGES, Settings
+from workers.config import ROLES, Settings
 from workers.runtime.kafka_transport import KafkaTransport
 from workers.runtime.replay import list_dead_letters, replay_dead_letters
 
@@ -19,12 +19,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", help="print dead letters as JSON lines (no payloads)")
-    listing.add_argument("--stage", choices=STAGES, help="one stage (default: all)")
+    listing.add_argument("--stage", choices=ROLES, help="one stage (default: all)")
     listing.add_argument("--limit", type=int, default=None, help="print at most N")
     listing.set_defaults(func=exits_when_broker_unreachable("dlq list", _list))
 
     replay = actions.add_parser("replay", help="re-publish dead letters to their source topic")
-    replay.add_argument("--stage", choices=STAGES, required=True)
+    replay.add_argument("--stage", choices=ROLES, required=True)
     replay.add_argument(
         "--since", type=_iso_ms, default=None, help="only dead letters from this ISO time on"
     )
@@ -45,7 +45,7 @@ def _iso_ms(value: str) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     settings = Settings()
-    stages = (args.stage,) if args.stage else STAGES
+    stages = (args.stage,) if args.stage else ROLES
     for summary in list_dead_letters(KafkaTransport(settings), settings, stages, args.limit):
         print(json.dumps(summary.as_json()), flush=True)
     return 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from workers.config import Settings, Stage
+from workers.config import Role, Settings
 from workers.runtime.dead_letter import (
     DLQ_ATTEMPT,
     DLQ_ERROR_CLASS,
@@ -98,7 +98,7 @@ def drain(
 
 
 def list_dead_letters(
-    transport: Transport, settings: Settings, stages: Sequence[Stage], limit: int | None = None
+    transport: Transport, settings: Settings, stages: Sequence[Role], limit: int | None = None
 ) -> Iterator[DeadLetterSummary]:
     """Summaries of the dead letters of ``stages``, oldest first per partition."""
     consumer = transport.consumer(
@@ -142,14 +142,14 @@ class ReplayItem:
     action: str  # "replayed", "would_replay", "skipped_before_since", "skipped_no_source"
 
 
-def replay_group_id(settings: Settings, stage: Stage) -> str:
+def replay_group_id(settings: Settings, stage: Role) -> str:
     return f"{settings.group_id_prefix}-{stage}-dlq-replay"
 
 
 def replay_dead_letters(
     transport: Transport,
     settings: Settings,
-    stage: Stage,
+    stage: Role,
     *,
     since_ms: int | None = None,
     dry_run: bool = False,
