@@ -9,10 +9,20 @@ from pathlib import Path
 import pytest
 
 from tests.claims_data import determination
-from workers.claims import Database, DeadLetterRow, LetterStore, open_database
+from workers.claims import (
+    Database,
+    DatabaseUnavailableError,
+    DeadLetterRow,
+    LetterStore,
+    open_database,
+)
 from workers.claims.database import split_statements
 from workers.claims.migrations import current_version, migrate, migrations
 from workers.claims.snapshot import snapshot
+from workers.claims.subscriber import make_sink_handler, sink_topics
+from workers.config import Settings
+from workers.runtime import MemoryTransport, StageRunner, TopicPartition, group_id
+from workers.stages.codec import emit
 
 
 @pytest.fixture
@@ -120,3 +130,38 @@ def test_a_failed_transaction_leaves_nothing_behind(database: Database) -> None:
 def test_an_unknown_database_url_is_refused() -> None:
     with pytest.raises(ValueError, match="postgresql"):
         Database("mysql://somewhere/db")
+
+
+def test_an_unreachable_database_fails_the_batch_instead_of_dead_lettering(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(_env_file=None, retry_base_seconds=0.01, http_port=0)
+    transport = MemoryTransport()
+    event = determination("a.pdf")
+    record = emit(settings.topic_determinations, event)
+    transport.publish(
+        settings.topic_determinations, record.value, key=record.key, headers=record.headers
+    )
+    unreachable = Database("postgresql://imr@127.0.0.1:1/claims")
+    with pytest.raises(DatabaseUnavailableError):
+        unreachable.query("SELECT 1")
+
+    def runner(database: Database) -> StageRunner:
+        handler = make_sink_handler(LetterStore(database), settings)
+        return StageRunner(
+            "sink", sink_topics(settings), handler, transport, settings, read_committed=True
+        )
+
+    failing = runner(unreachable)
+    assert failing.run_until_idle(timeout_s=0.01, max_seconds=1) == 0
+    failing.close()
+    tp = TopicPartition(settings.topic_determinations, 0)
+    assert transport.committed(group_id(settings, "sink"), tp) is None
+    assert transport.records(settings.dlq_topic("sink")) == []
+
+    available = open_database(f"sqlite:///{tmp_path / 'claims.sqlite'}")
+    landing = runner(available)
+    assert landing.run_until_idle(timeout_s=0.01) == 1
+    landing.close()
+    assert transport.committed(group_id(settings, "sink"), tp) == 1
+    assert available.query("SELECT letter_id FROM letters") == [{"letter_id": event.data.letter_id}]
