@@ -17,6 +17,7 @@ from workers.claims import Database, DeadLetterRow, LetterStore, open_database
 from workers.claims.report import render_text, summarise
 from workers.claims.review import ReviewError, ReviewQueue
 from workers.claims.snapshot import snapshot
+from workers.cli import main
 
 REVIEWED_SCHEMA = json.loads((JSON_DIR / data_schema_file(DeterminationReviewed)).read_text())
 
@@ -169,3 +170,19 @@ def test_the_summary_counts_letters_outcomes_queue_age_and_dead_letters(
     text = render_text(summary)
     assert "1/2 (50% overturned)" in text
     assert "parse: no_text_layer" in text
+
+
+def test_imr_report_prints_the_summary_of_a_database(
+    database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{database.query('PRAGMA database_list')[0]['file']}"
+    assert main(["report", "--database", url, "--width", "10"]) == 0
+    printed = capsys.readouterr().out
+    assert "letters: 2 (2 current), approved in review: 0" in printed
+    assert "review queue: 1 letter(s) waiting" in printed
+    assert "CM16" not in printed  # counts only, no case numbers
+
+
+def test_a_database_describes_itself_without_its_password() -> None:
+    database = Database("postgresql://imr:hunter2@db.internal:5432/claims?sslmode=require")
+    assert database.description == "postgresql://db.internal:5432/claims"
