@@ -119,3 +119,13 @@ def test_a_text_letter_is_cut_where_provenance_starts_and_ends() -> None:
     assert "".join(segment.text for segment in page) == text.decode()
     marked = [segment for segment in page if segment.fields]
     assert [(s.text, s.fields) for s in marked] == [("CM16-0000000", ("case_number",))]
+
+
+def test_only_known_refusals_are_shown_from_the_url(
+    console: tuple[TestClient, str, list[DeterminationReviewed]],
+) -> None:
+    client, letter_id, _ = console
+    known = client.get(f"/letters/{letter_id}?error=invalid_value", auth=AUTH)
+    assert 'role="alert">not a valid value for this field<' in known.text
+    crafted = client.get(f"/letters/{letter_id}?error=Call+us+now", auth=AUTH)
+    assert 'role="alert"' not in crafted.text and "Call us" not in crafted.text

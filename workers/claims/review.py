@@ -47,8 +47,25 @@ _ITEM_PATH = re.compile(r"^items\[(\d+)\]\.(\w+)$")
 Publish = Callable[[DeterminationReviewed], None]
 
 
+REVIEW_ERRORS: dict[str, str] = {
+    "approved_meanwhile": "the letter was approved meanwhile",
+    "no_such_letter": "no such letter",
+    "not_pending": "the letter is not waiting for review",
+    "item_field_not_editable": "this item field cannot be edited",
+    "field_not_editable": "this field cannot be edited",
+    "no_such_item": "no such item",
+    "age_not_a_number": "age must be a whole number",
+    "invalid_value": "not a valid value for this field",
+}
+"""What each refusal says to a person (never letter content)."""
+
+
 class ReviewError(ValueError):
-    """A request the review queue refuses; the message is safe to show (no letter content)."""
+    """A request the review queue refuses, by ``code`` (a key of :data:`REVIEW_ERRORS`)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(REVIEW_ERRORS[code])
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +186,7 @@ class ReviewQueue:
                 ),
             )
             if changed != 1:
-                raise ReviewError("the letter was approved meanwhile")
+                raise ReviewError("approved_meanwhile")
             tx.execute(
                 "INSERT INTO review_changes (change_id, letter_id, field, action, old_value, "
                 "new_value, reviewer, changed_at) VALUES (?, ?, '', 'approve', NULL, NULL, ?, ?)",
@@ -197,7 +214,7 @@ def _reasons_by_letter(tx: Transaction, letter_ids: list[str]) -> dict[str, list
 def _load(tx: Transaction, letter_id: str) -> LetterReview:
     rows = tx.query("SELECT * FROM letters WHERE letter_id = ?", (letter_id,))
     if not rows:
-        raise ReviewError("no such letter")
+        raise ReviewError("no_such_letter")
     letter = rows[0]
     original = DeterminationData.model_validate_json(letter["determination"])
     changes = [
@@ -238,7 +255,7 @@ def _json(stored: str | int | None) -> FieldValue:
 
 def _require_pending(review: LetterReview) -> None:
     if not review.pending:
-        raise ReviewError("the letter is not waiting for review")
+        raise ReviewError("not_pending")
 
 
 def _record(
@@ -271,10 +288,10 @@ def _locate(path: str) -> tuple[int | None, str]:
     match = _ITEM_PATH.match(path)
     if match:
         if match[2] not in ITEM_FIELDS:
-            raise ReviewError("this item field cannot be edited")
+            raise ReviewError("item_field_not_editable")
         return int(match[1]) - 1, match[2]
     if path not in LETTER_FIELDS:
-        raise ReviewError("this field cannot be edited")
+        raise ReviewError("field_not_editable")
     return None, path
 
 
@@ -283,13 +300,13 @@ def _value(data: DeterminationData, path: str) -> FieldValue:
     document: Any = data.model_dump(mode="json")
     if index is not None:
         if not 0 <= index < len(data.items):
-            raise ReviewError("no such item")
+            raise ReviewError("no_such_item")
         document = document["items"][index]
     for part in name.split("."):
         document = document[part]
     if document is None or isinstance(document, str | int):
         return document
-    raise ReviewError("this field cannot be edited")
+    raise ReviewError("field_not_editable")
 
 
 def _with_value(document: dict[str, Any], path: str, value: FieldValue) -> None:
@@ -307,14 +324,14 @@ def _parse(data: DeterminationData, path: str, text: str) -> FieldValue:
     value: FieldValue = stripped or None
     if path == "patient.age" and value is not None:
         if not stripped.isdigit():
-            raise ReviewError("age must be a whole number")
+            raise ReviewError("age_not_a_number")
         value = int(stripped)
     document = data.model_dump(mode="json")
     _with_value(document, path, value)
     try:
         DeterminationData.model_validate(document)
     except ValidationError as error:
-        raise ReviewError("not a valid value for this field") from error
+        raise ReviewError("invalid_value") from error
     return value
 
 

@@ -24,7 +24,14 @@ from starlette.templating import Jinja2Templates
 from schemas.letter import Provenance
 from schemas.source import LETTER_ID_PATTERN
 from workers.claims.report import summarise
-from workers.claims.review import ITEM_FIELDS, LETTER_FIELDS, LetterReview, ReviewError, ReviewQueue
+from workers.claims.review import (
+    ITEM_FIELDS,
+    LETTER_FIELDS,
+    REVIEW_ERRORS,
+    LetterReview,
+    ReviewError,
+    ReviewQueue,
+)
 from workers.console.auth import ReviewerAuth
 from workers.console.pages import is_pdf, pdf_highlights, render_page, text_pages
 from workers.storage import ObjectStore
@@ -83,7 +90,7 @@ def create_app(queue: ReviewQueue, documents: Documents, users: Mapping[str, str
             "items": _item_rows(review),
             "title": f"Letter {letter_id}",
             "letter_id": letter_id,
-            "error": request.query_params.get("error"),
+            "error": REVIEW_ERRORS.get(request.query_params.get("error", "")),
         }
         try:
             data = document(letter_id)
@@ -117,7 +124,7 @@ def create_app(queue: ReviewQueue, documents: Documents, users: Mapping[str, str
             else:
                 queue.edit(letter_id, path, str(form.get("value", "")), request.state.reviewer)
         except ReviewError as error:
-            return _letter_redirect(letter_id, error=str(error))
+            return _letter_redirect(letter_id, error=error.code)
         log.info("field_reviewed", letter_id=letter_id, field=path, action=action)
         return _letter_redirect(letter_id)
 
@@ -126,7 +133,7 @@ def create_app(queue: ReviewQueue, documents: Documents, users: Mapping[str, str
         try:
             event = queue.approve(letter_id, request.state.reviewer)
         except ReviewError as error:
-            return _letter_redirect(letter_id, error=str(error))
+            return _letter_redirect(letter_id, error=error.code)
         log.info("letter_approved", letter_id=letter_id, event_id=event.id)
         return RedirectResponse("/queue", status_code=303)
 
@@ -162,13 +169,13 @@ async def _refused(request: Request, error: Exception) -> Response:
 def _letter_id(request: Request) -> str:
     letter_id = str(request.path_params["letter_id"])
     if not _LETTER_ID.fullmatch(letter_id):
-        raise ReviewError("no such letter")
+        raise ReviewError("no_such_letter")
     return letter_id
 
 
 def _letter_redirect(letter_id: str, error: str | None = None) -> Response:
-    # The error is one of ReviewError's fixed messages, never a submitted value.
-    suffix = "" if error is None else "?error=" + error.replace(" ", "+")
+    """Back to the letter; ``error`` is a refusal code, shown as its fixed message."""
+    suffix = "" if error is None else f"?error={error}"
     return RedirectResponse(f"/letters/{letter_id}{suffix}", status_code=303)
 
 
