@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import robustness
 from schemas.letter import Citation, LetterRecord
+from tests.perturbation.expected import HEADER_FIELDS
 from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
 from workers.extraction.fields import conclusion, sentence_spans
 
@@ -40,20 +42,7 @@ EXPECTED_TOTALS = {
     "partial_certifications": 20,
     "single_item_letters": 55,
 }
-LETTER_FIELDS = (
-    "case_number",
-    "date_assigned",
-    "date_of_injury",
-    "decision_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-    "patient_age",
-    "patient_sex",
-    "reviewer_specialty",
-    "reviewer_license_states",
-    "item_count",
-)
+LETTER_FIELDS = (*HEADER_FIELDS, "item_count")
 ITEM_FIELDS = (
     "treatment",
     "outcome",
@@ -140,7 +129,8 @@ def compare(record: LetterRecord, gold: dict[str, Any]) -> Comparison:
 
 def run(corpus: Path, letters: Path | None = None) -> dict[str, Any]:
     """Extract every letter and compare with gold. ``letters`` replaces the corpus PDFs with
-    files named ``<case>.<ext>`` (e.g. the same letters as text from another tool)."""
+    files named ``<case>.<ext>`` (e.g. the same letters as text from another tool); without
+    it the report also judges the gold letters' rewrites (:mod:`benchmarks.robustness`)."""
     pdfs = sorted(letters.iterdir()) if letters else sorted((corpus / "pdf").glob("*.pdf"))
     records: dict[str, LetterRecord] = {}
     failures: dict[str, str] = {}
@@ -211,6 +201,7 @@ def run(corpus: Path, letters: Path | None = None) -> dict[str, Any]:
             "median": round(statistics.median(timings), 4) if timings else None,
             "max": round(max(timings), 4) if timings else None,
         },
+        "robustness": None if letters else robustness.run(corpus),
     }
 
 
@@ -255,6 +246,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     lines += [f"- {case}: {reason}" for case, reason in report["failures"].items()] or ["none"]
+    if report["robustness"] is not None:
+        lines += ["", *robustness.markdown(report["robustness"])]
     lines += ["", "## Misses on gold letters", ""]
     for case, misses in report["misses"].items():
         for miss in misses:

@@ -292,7 +292,8 @@ def main() -> None:
     parser.add_argument(
         "--dynamic-ids",
         action="store_true",
-        help="no IMR_INSTANCE_ID: every replacement is a new member with a new transactional id",
+        help="a new IMR_INSTANCE_ID per process: every replacement is a new member with a new "
+        "transactional id",
     )
     parser.add_argument("--name", default="chaos", help="report name")
     args = parser.parse_args()

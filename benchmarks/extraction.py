@@ -2,12 +2,18 @@
 
 Measured in the same run, on the same bytes, one core:
 - ``imr``: :func:`workers.extraction.extract` (text layer + layout detection + every field);
+- ``imr determination``: the whole determination users get (:func:`workers.determination.
+  determine`: extraction, validation and enrichment), in one process;
+- ``imr extract --jsonl (process)``: the command over every corpus letter, one process,
+  interpreter start-up and imports included;
 - ``pdfium-text``: the bare text layer of the same library (open + text of every page);
 - ``pdftotext -layout``: poppler's command-line tool, one process per file, as a pipeline
   that shells out per letter would run it (skipped with a note when poppler-utils is absent).
 
-Targets: ``imr / pdftotext <= 1.0`` and ``imr / pdfium-text <= 2.0``. Peak memory is the maximum
-resident set size of a child process that extracts every letter once.
+Targets: extraction and the determination ``/ pdftotext <= 1.0`` and ``/ pdfium-text <= 2.0``;
+the whole ``imr extract --jsonl`` process ``/ pdftotext <= 1.0``; peak RSS of the
+determination process ``<= 64 MiB``. Peak memory is the maximum resident set size of a child
+process that handles every letter once. The citation cache is emptied before each round.
 
 Usage: ``.venv/bin/python benchmarks/extraction.py [--rounds 3]``
 """
@@ -15,6 +21,7 @@ Usage: ``.venv/bin/python benchmarks/extraction.py [--rounds 3]``
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -39,6 +46,33 @@ def _imr(data: bytes) -> object:
     from workers.extraction import extract
 
     return extract(data)
+
+
+def _determination(data: bytes) -> object:
+    from schemas.source import SourceObject
+    from workers.determination import determine
+    from workers.extraction import EXTRACTOR_VERSION, extract
+
+    digest = hashlib.sha256(data).hexdigest()
+    source = SourceObject(bucket="benchmark", key="letter.pdf", sha256=digest)
+    return determine(
+        extract(data), letter_id=digest[:32], source=source, extractor_version=EXTRACTOR_VERSION
+    )
+
+
+def _fresh_determinations(blobs: list[bytes]) -> None:
+    from workers.enrichment.citations import normalise_citation
+
+    normalise_citation.cache_clear()
+    for data in blobs:
+        _determination(data)
+
+
+def _imr_extract_process(paths: list[Path]) -> None:
+    imr = Path(sys.executable).with_name("imr")
+    subprocess.run(
+        [str(imr), "extract", "--jsonl", *map(str, paths)], capture_output=True, check=True
+    )
 
 
 def _pdftotext(path: Path) -> None:
@@ -69,7 +103,7 @@ def _child_peak_rss(mode: str) -> int:
 
 def _child(mode: str) -> None:
     if mode != "idle":
-        work = _imr if mode == "imr" else _pdfium_text
+        work = {"imr": _imr, "determination": _determination, "pdfium": _pdfium_text}[mode]
         for path in corpus_pdfs():
             work(path.read_bytes())
     else:
@@ -82,7 +116,9 @@ def _child(mode: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--child", choices=("imr", "pdfium", "idle"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=("imr", "determination", "pdfium", "idle"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
         _child(args.child)
@@ -91,11 +127,14 @@ def main() -> None:
     pdfs = corpus_pdfs()
     blobs = [(p, p.read_bytes()) for p in pdfs]
     pages = sum(len(pypdfium2.PdfDocument(b)) for _, b in blobs)
-    _imr(blobs[0][1])  # warm imports and compiled patterns outside the timing
+    _determination(blobs[0][1])  # warm imports and compiled patterns outside the timing
+    datas = [b for _, b in blobs]
 
     timings: dict[str, float] = {
-        "imr": _time_all(lambda: [_imr(b) for _, b in blobs], args.rounds),
-        "pdfium-text": _time_all(lambda: [_pdfium_text(b) for _, b in blobs], args.rounds),
+        "imr": _time_all(lambda: [_imr(b) for b in datas], args.rounds),
+        "imr determination": _time_all(lambda: _fresh_determinations(datas), args.rounds),
+        "imr extract --jsonl (process)": _time_all(lambda: _imr_extract_process(pdfs), args.rounds),
+        "pdfium-text": _time_all(lambda: [_pdfium_text(b) for b in datas], args.rounds),
     }
     has_poppler = shutil.which("pdftotext") is not None
     if has_poppler:
@@ -103,7 +142,7 @@ def main() -> None:
             lambda: [_pdftotext(p) for p, _ in blobs], args.rounds
         )
 
-    peak = {mode: _child_peak_rss(mode) for mode in ("idle", "imr", "pdfium")}
+    peak = {mode: _child_peak_rss(mode) for mode in ("idle", "imr", "determination", "pdfium")}
     letters = len(blobs)
     rows = []
     for name, seconds in timings.items():
@@ -116,10 +155,24 @@ def main() -> None:
                 "ms_per_letter": round(1000 * seconds / letters, 2),
             }
         )
-    ratios = {"imr_vs_pdfium_text": timings["imr"] / timings["pdfium-text"]}
+    ratios = {
+        "imr_vs_pdfium_text": timings["imr"] / timings["pdfium-text"],
+        "determination_vs_pdfium_text": timings["imr determination"] / timings["pdfium-text"],
+    }
     if has_poppler:
-        ratios["imr_vs_pdftotext_layout"] = timings["imr"] / timings["pdftotext -layout"]
-    targets = {"imr_vs_pdftotext_layout": 1.0, "imr_vs_pdfium_text": 2.0}
+        poppler = timings["pdftotext -layout"]
+        ratios["imr_vs_pdftotext_layout"] = timings["imr"] / poppler
+        ratios["determination_vs_pdftotext_layout"] = timings["imr determination"] / poppler
+        ratios["imr_extract_process_vs_pdftotext_layout"] = (
+            timings["imr extract --jsonl (process)"] / poppler
+        )
+    targets = {
+        "imr_vs_pdftotext_layout": 1.0,
+        "imr_vs_pdfium_text": 2.0,
+        "determination_vs_pdftotext_layout": 1.0,
+        "determination_vs_pdfium_text": 2.0,
+        "imr_extract_process_vs_pdftotext_layout": 1.0,
+    }
     payload = {
         "letters": letters,
         "pages": pages,
@@ -149,6 +202,10 @@ def main() -> None:
                 [
                     ("interpreter + imports, no work", f"{peak['idle'] / 1024:.1f}"),
                     ("imr extract, all letters", f"{peak['imr'] / 1024:.1f}"),
+                    (
+                        "imr determination, all letters (target <= 64)",
+                        f"{peak['determination'] / 1024:.1f}",
+                    ),
                     ("pdfium text only, all letters", f"{peak['pdfium'] / 1024:.1f}"),
                 ],
             ),

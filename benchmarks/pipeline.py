@@ -76,6 +76,7 @@ def pipeline_settings(
         "topic_letters_validated": f"{run}.validated",
         "topic_determinations": f"{run}.determinations",
         "topic_dlq_template": run + ".{stage}.dlq",
+        "topic_replay_ledger_template": run + ".{stage}.dlq.replayed",
         "topic_partitions": partitions,
         "http_port": 0,
         "log_level": "WARNING",
@@ -113,6 +114,7 @@ _FORWARDED_SETTINGS = (
     "topic_letters_validated",
     "topic_determinations",
     "topic_dlq_template",
+    "topic_replay_ledger_template",
     "topic_partitions",
     "max_poll_records",
     "retry_max_attempts",
@@ -190,8 +192,10 @@ class WorkerPool:
     """``imr worker STAGE`` processes with one environment; logs go to ``log_dir``.
 
     With ``static`` every worker gets ``IMR_INSTANCE_ID=<stage>-<slot>`` and a replacement
-    reuses its predecessor's slot, as a StatefulSet pod would: it takes the partitions back at
-    once and fences the predecessor's open transaction.
+    reuses its predecessor's slot, as a restarted container or a StatefulSet pod would: it takes
+    the partitions back at once and fences the predecessor's open transaction. Otherwise every
+    process gets an id of its own (``<stage>-<slot>-<random>``), as a pod rescheduled under a
+    new name would (and so that workers of one stage on this host never share the host name).
     """
 
     env: dict[str, str]
@@ -208,8 +212,8 @@ class WorkerPool:
 
     def _spawn(self, stage: Stage, slot: int) -> Worker:
         env = dict(self.env)
-        if self.static:
-            env["IMR_INSTANCE_ID"] = f"{stage}-{slot}"
+        instance = f"{stage}-{slot}"
+        env["IMR_INSTANCE_ID"] = instance if self.static else f"{instance}-{os.urandom(4).hex()}"
         log = self.log_dir / f"{stage}-{slot}.log"
         with log.open("ab") as sink:
             process = subprocess.Popen(

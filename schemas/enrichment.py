@@ -95,6 +95,8 @@ class ServiceDetails(_Model):
     """Unit of ``quantity`` when stated: "grams", "ml", "box", "patches"; ``None`` for a count."""
     quantity_text: str | None = None
     """Quantity as written, e.g. "#60"."""
+    refills: int | None = Field(default=None, ge=0)
+    """Refills requested on top of the first fill ("with 1 refill", "three refills of")."""
     frequency: str | None = None
     """As written, e.g. "2x4", "2 times a week for 4 weeks", "three times a day"."""
     visits_per_week: int | None = Field(default=None, ge=0)
@@ -117,6 +119,8 @@ class Authorization(_Model):
 
 
 class ItemEnrichment(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
     service: ServiceDetails
     category: Category
     subcategory: str | None = None
@@ -124,3 +128,9 @@ class ItemEnrichment(_Model):
     authorization: Authorization
     claims_administrator_guidelines: list[EnrichedCitation] = Field(default_factory=list)
     reviewer_guidelines: list[EnrichedCitation] = Field(default_factory=list)
+    enrichment_confidence: dict[str, float] = Field(default_factory=dict)
+    """How sure each enrichment is, 0-1: ``service`` (a drug or service was recognised),
+    ``category`` (from a rule or drug, not a fallback), ``authorization`` (the reviewed portion
+    was stated, not guessed), ``claims_administrator_guidelines`` / ``reviewer_guidelines``
+    (the weakest citation: its best catalog match, lowered when a cited section matched no
+    catalog topic)."""

@@ -32,6 +32,7 @@ from workers.config import ROLES, STAGES, Settings, Stage
 from workers.runtime.dead_letter import (
     DLQ_ATTEMPT,
     DLQ_ERROR_CLASS,
+    DLQ_KIND,
     DLQ_REASON,
     DLQ_SOURCE_OFFSET,
     DLQ_SOURCE_PARTITION,
@@ -55,6 +56,10 @@ DLQ_HEADERS: dict[str, str] = {
     DLQ_SOURCE_PARTITION: "Partition the record was consumed from, decimal.",
     DLQ_SOURCE_OFFSET: "Offset of the record, decimal.",
     DLQ_TIMESTAMP: "When the record was dead-lettered, epoch milliseconds, decimal.",
+}
+DLQ_OPTIONAL_HEADERS: dict[str, str] = {
+    DLQ_KIND: "transient (a dependency was unavailable: worth replaying) or permanent; absent "
+    "from dead letters of earlier releases.",
 }
 KAFKA_BINDING_VERSION = "0.5.0"
 
@@ -199,7 +204,8 @@ _DEAD_LETTER_RECORD: dict[str, Any] = {
     "headers": {
         "type": "object",
         "properties": {
-            name: {"type": "string", "description": text} for name, text in DLQ_HEADERS.items()
+            name: {"type": "string", "description": text}
+            for name, text in {**DLQ_HEADERS, **DLQ_OPTIONAL_HEADERS}.items()
         },
         "required": list(DLQ_HEADERS),
         "additionalProperties": {"description": "Headers of the original record, unchanged."},

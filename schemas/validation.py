@@ -11,8 +11,9 @@ ValidationStatus = Literal["valid", "needs_review", "rejected"]
 """``valid``: usable as is. ``needs_review``: usable, but a person should confirm the reasons.
 ``rejected``: the record cannot be trusted at all; it goes to the dead-letter topic."""
 
-Severity = Literal["warning", "error"]
-"""A ``warning`` makes the record ``needs_review``, an ``error`` makes it ``rejected``."""
+Severity = Literal["info", "warning", "error"]
+"""A ``warning`` makes the record ``needs_review``, an ``error`` makes it ``rejected``; an
+``info`` reason (e.g. a low enrichment confidence) is reported but changes nothing."""
 
 
 class ValidationReason(BaseModel):
@@ -44,10 +45,17 @@ class ValidationResult(BaseModel):
         found = list(reasons)
         return cls(status=status_for(found), reasons=found)
 
+    def with_notes(self, notes: Iterable[ValidationReason]) -> ValidationResult:
+        """This result with ``info`` reasons added (its status cannot change)."""
+        added = list(notes)
+        if any(note.severity != "info" for note in added):
+            raise ValueError("only info reasons can be added after validation")
+        return ValidationResult(status=self.status, reasons=[*self.reasons, *added])
+
 
 def status_for(reasons: Iterable[ValidationReason]) -> ValidationStatus:
     """The status the most severe of ``reasons`` calls for."""
     severities = {reason.severity for reason in reasons}
     if "error" in severities:
         return "rejected"
-    return "needs_review" if severities else "valid"
+    return "needs_review" if "warning" in severities else "valid"

@@ -14,6 +14,16 @@ Role = Stage | Literal["sink"]
 determinations in the claims database."""
 ROLES: tuple[Role, ...] = (*STAGES, "sink")
 DeliveryMode = Literal["at_least_once", "exactly_once"]
+STAGE_HTTP_PORTS: dict[Role, int] = {
+    "ingest": 8081,
+    "parse": 8082,
+    "validate": 8083,
+    "enrich": 8084,
+    "sink": 8086,
+}
+"""Default health and metrics port of each stage and the sink (``IMR_HTTP_PORT`` overrides)."""
+RECONCILE_HTTP_PORT = 8085
+"""Default health and metrics port of ``imr reconcile --every`` (``IMR_HTTP_PORT`` overrides)."""
 
 
 class Settings(BaseSettings):
@@ -56,6 +66,8 @@ class Settings(BaseSettings):
     topic_determinations: str = "imr.determinations.extracted.v1"
     topic_reviewed: str = "imr.determinations.reviewed.v1"
     topic_dlq_template: str = "imr.{stage}.dlq"
+    # Which dead letters `imr dlq replay` has re-published, per stage (compacted).
+    topic_replay_ledger_template: str = "imr.{stage}.dlq.replayed"
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
 
@@ -82,9 +94,19 @@ class Settings(BaseSettings):
     # Who may use the review console: "name:password" pairs separated by commas (HTTP basic).
     review_users: SecretStr | None = None
 
-    # Observability.
-    http_port: int = Field(default=8080, ge=0, le=65535)
+    # Observability: /healthz, /readyz and /metrics. Unset, each stage has a port of its own
+    # (STAGE_HTTP_PORTS) so that several stages run side by side on one host; 0 binds any free
+    # port (the worker logs which); http_enabled=false serves nothing.
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    http_enabled: bool = True
     log_level: str = "INFO"
+
+    def stage_http_port(self, stage: Role) -> int:
+        """The health and metrics port of ``stage``: ``http_port`` when set, else its own."""
+        return STAGE_HTTP_PORTS[stage] if self.http_port is None else self.http_port
 
     def dlq_topic(self, stage: Role) -> str:
         return self.topic_dlq_template.format(stage=stage)
+
+    def replay_ledger_topic(self, stage: Stage) -> str:
+        return self.topic_replay_ledger_template.format(stage=stage)

@@ -12,6 +12,7 @@ from schemas.events import LetterParsedData, LetterValidatedData
 from schemas.letter import LetterRecord
 from schemas.source import SourceObject
 from workers.enrichment import enrich_item
+from workers.enrichment.confidence import notes
 from workers.validation import validate
 
 
@@ -21,15 +22,25 @@ def parsed_to_validated(parsed: LetterParsedData) -> LetterValidatedData:
 
 
 def validated_to_determination(validated: LetterValidatedData) -> DeterminationData:
-    """The determination payload: the record's fields at top level, every item enriched."""
+    """The determination payload: the record's fields at top level, every item enriched, and
+    ``info`` notes for enrichments of low confidence added to the validation reasons."""
     record = validated.record
-    items = [DeterminedItem.combine(item, enrich_item(item)) for item in record.items]
+    enriched = [enrich_item(item) for item in record.items]
+    items = [
+        DeterminedItem.combine(item, found)
+        for item, found in zip(record.items, enriched, strict=True)
+    ]
+    low = [
+        note
+        for index, found in enumerate(enriched)
+        for note in notes(index, found.enrichment_confidence)
+    ]
     return DeterminationData(
         **{**dict(record), "items": items},
         letter_id=validated.letter_id,
         source=validated.source,
         extractor_version=validated.extractor_version,
-        validation=validated.validation,
+        validation=validated.validation.with_notes(low),
     )
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks.pipeline import pipeline_settings, prepare
+from benchmarks.pipeline import pipeline_settings, prepare, worker_env
 from benchmarks.services import Services
 from schemas.events import DeterminationExtracted, LetterReceived, from_kafka
-from workers.cli.reconcile import TooRecent, reconcile
+from workers.cli.reconcile import EVENT_NAME, PassMetrics, TooRecent, reconcile, reconcile_every
 from workers.config import Settings
 from workers.determination import determine
 from workers.extraction import EXTRACTOR_VERSION, extract
@@ -134,3 +139,86 @@ def test_reconcile_announces_only_letters_the_pipeline_has_not_settled(
     publish(settings, determination_for(settings, lost), determination_for(settings, current))
     assert run(settings) == {}
     assert len(received(settings)) == 2
+
+
+def test_continuous_reconcile_announces_a_lost_letter_once_with_what_the_store_knows(
+    settings: Settings,
+) -> None:
+    store = S3ObjectStore.from_settings(settings)
+    stop, metrics = threading.Event(), PassMetrics()
+
+    def passes(outcome: str = "completed") -> float:
+        value = metrics.registry.get_sample_value(
+            "imr_reconcile_passes_total", {"outcome": outcome}
+        )
+        return value or 0.0
+
+    def run_pass() -> Any:
+        return reconcile(
+            store,
+            KafkaTransport(settings),
+            settings,
+            bucket=settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            min_age_s=0,
+        )
+
+    loop = threading.Thread(target=reconcile_every, args=(0.5, run_pass, stop, metrics))
+    loop.start()
+    try:
+        # Nothing reads the notification the store sends for this upload: it is lost.
+        store.put(
+            settings.s3_bucket,
+            "in/lost while the broker was down.txt",
+            LETTER.read_bytes(),
+            "text/plain",
+        )
+        stored = store.head(settings.s3_bucket, "in/lost while the broker was down.txt")
+        deadline = time.monotonic() + 60
+        while not metrics.registry.get_sample_value("imr_reconcile_announced_total") and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
+        announced_after = passes()
+        while passes() < announced_after + 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # two more passes: the letter is announced, so not again
+    finally:
+        stop.set()
+        loop.join(30)
+
+    assert not loop.is_alive()
+    assert passes("failed") == 0 and metrics.ready
+    [event] = received(settings)
+    source = event.data.source
+    assert source.letter_id == source_object(stored).letter_id
+    assert (source.received_at, source.event_name) == (stored.last_modified, EVENT_NAME)
+    assert (source.size, source.content_type) == (stored.size, stored.content_type)
+
+
+def test_reconcile_as_a_service_recovers_a_lost_notification_and_stops_on_sigterm(
+    settings: Settings,
+) -> None:
+    """`imr reconcile --every` announces a letter whose notification never came, with no one
+    running it by hand, and ends cleanly on SIGTERM."""
+    store = S3ObjectStore.from_settings(settings)
+    lost = store.put(settings.s3_bucket, "in/lost.txt", LETTER.read_bytes(), "text/plain")
+    imr = Path(sys.executable).with_name("imr")
+    service = subprocess.Popen(
+        [str(imr), "reconcile", "--every", "1", "--min-age", "0", "--prefix", "in/"],
+        env={**worker_env(settings), "IMR_LOG_LEVEL": "INFO"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        announced: list[LetterReceived] = []
+        while not announced and time.monotonic() < deadline:
+            announced = received(settings)
+        assert [e.data.source.key for e in announced][:1] == [lost.key]
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, err = service.communicate(timeout=60)
+    assert service.returncode == 0, err[-2000:]
+    assert "reconcile pass done" in err
+    assert "patient" not in err.lower()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient
+from kafka.admin import ConfigResource, ConfigResourceType
 
 from workers.config import STAGES, Settings
 from workers.runtime import (
@@ -189,8 +190,10 @@ def test_dead_letters_on_the_broker_keep_the_record_and_can_be_listed_and_replay
     assert listed["reason"] == "rule_failed" and listed["value_bytes"] == len(b"poison")
     assert "poison" not in json.dumps(listed)
 
-    assert [r["action"] for r in imr("dlq", "replay", "--stage", "validate")] == ["replayed"]
-    assert imr("dlq", "replay", "--stage", "validate") == []
+    replay = ("dlq", "replay", "--stage", "validate")
+    assert [r["action"] for r in imr(*replay)] == ["refused_permanent"]
+    assert [r["action"] for r in imr(*replay, "--force")] == ["replayed"]
+    assert [r["action"] for r in imr(*replay, "--force")] == ["already_replayed"]
     replayed = [m for m in read_all(settings, source) if m.value == b"poison"]
     assert len(replayed) == 2
     assert dict(replayed[-1].headers).get("imr.replay.count") == b"1"
@@ -251,6 +254,7 @@ def test_topics_create_makes_every_topic_once(
         "IMR_TOPIC_LETTERS_VALIDATED": f"{prefix}.validated",
         "IMR_TOPIC_DETERMINATIONS": f"{prefix}.determinations",
         "IMR_TOPIC_DLQ_TEMPLATE": prefix + ".{stage}.dlq",
+        "IMR_TOPIC_REPLAY_LEDGER_TEMPLATE": prefix + ".{stage}.dlq.replayed",
     }
     env = {
         **os.environ,
@@ -266,8 +270,9 @@ def test_topics_create_makes_every_topic_once(
         assert done.returncode == 0, done.stderr
         return {r["topic"]: r["status"] for r in map(json.loads, done.stdout.splitlines())}
 
-    expected = [v for k, v in names.items() if k != "IMR_TOPIC_DLQ_TEMPLATE"]
+    expected = [v for k, v in names.items() if not k.endswith("_TEMPLATE")]
     expected += [f"{prefix}.{stage}.dlq" for stage in STAGES]
+    expected += [f"{prefix}.{stage}.dlq.replayed" for stage in STAGES]
     assert create() == dict.fromkeys(expected, "created")
     assert create() == dict.fromkeys(expected, "exists")
     admin = KafkaAdminClient(**client_config(Settings(kafka_bootstrap_servers=kafka_bootstrap)))
@@ -276,3 +281,10 @@ def test_topics_create_makes_every_topic_once(
     finally:
         admin.close()
     assert {len(t["partitions"]) for t in described} == {3}
+    admin = KafkaAdminClient(**client_config(Settings(kafka_bootstrap_servers=kafka_bootstrap)))
+    try:
+        ledger = f"{prefix}.parse.dlq.replayed"
+        found = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, ledger)])
+    finally:
+        admin.close()
+    assert found["topic"][ledger]["cleanup.policy"]["value"] == "compact"

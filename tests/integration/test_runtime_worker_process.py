@@ -1,7 +1,9 @@
-"""A worker killed with SIGKILL mid-batch loses nothing (and, exactly-once, doubles nothing).
+"""A worker killed with SIGKILL mid-batch loses nothing (and, exactly-once, doubles nothing),
+and its restart takes over at once.
 
 Run as a script, this module is that worker: an echo stage (``SOURCE TARGET DELAY_S``) served by
-``workers.cli.worker.run_stage``, configured from ``IMR_*`` variables like ``imr worker``.
+``workers.cli.worker.run_stage``, configured from ``IMR_*`` variables like ``imr worker``; each
+output carries the worker's process id in a ``worker`` header.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka import KafkaAdminClient
@@ -26,17 +29,21 @@ from workers.runtime.kafka_config import client_config
 
 WORKER = Path(__file__).resolve()
 RECORDS = 60
+TAKEOVER_LIMIT_S = 10.0
+"""From the SIGKILL to the replacement's first committed output (its start-up included)."""
 
 
 def echo_worker(source: str, target: str, delay_s: float) -> None:
-    from workers.cli.worker import run_stage
+    from workers.cli.worker import run_stage, stable_settings
     from workers.observability.logs import configure_logging
+
+    me = str(os.getpid()).encode()
 
     def echo(message: Message) -> Sequence[Output]:
         time.sleep(delay_s)
-        return [Output(target, message.key, message.value)]
+        return [Output(target, message.key, message.value, (("worker", me),))]
 
-    settings = Settings()
+    settings = stable_settings(Settings())
     configure_logging(settings.log_level)
     run_stage("parse", source, echo, KafkaTransport(settings), settings)
 
@@ -46,6 +53,15 @@ def create_topics(settings: Settings, *names: str) -> None:
     try:
         spec = {"num_partitions": 2, "replication_factor": 1}
         admin.create_topics(dict.fromkeys(names, spec), wait_for_metadata=True)
+    finally:
+        admin.close()
+
+
+def group_members(settings: Settings, group: str) -> list[Any]:
+    admin = KafkaAdminClient(**client_config(settings))
+    try:
+        members: list[Any] = admin.describe_groups([group])[group]["members"]
+        return members
     finally:
         admin.close()
 
@@ -78,14 +94,18 @@ def scrape(port: int) -> str:
         return str(reply.read().decode())
 
 
-def collect(settings: Settings, topic: str, until: Callable[[list[bytes]], bool]) -> list[bytes]:
-    """Values of ``topic`` seen by a ``read_committed`` reader once ``until`` holds (or 120 s)."""
+def collect(
+    settings: Settings, topic: str, until: Callable[[list[Message]], bool]
+) -> list[tuple[float, Message]]:
+    """Records of ``topic`` seen by a ``read_committed`` reader, each with the monotonic time it
+    arrived, once ``until`` holds (or 120 s)."""
     consumer = KafkaTransport(settings).consumer([topic], None, read_committed=True)
-    seen: list[bytes] = []
+    seen: list[tuple[float, Message]] = []
     deadline = time.monotonic() + 120
     try:
-        while not until(seen) and time.monotonic() < deadline:
-            seen.extend(m.value for m in consumer.poll(0.5, 500))
+        while not until([m for _, m in seen]) and time.monotonic() < deadline:
+            batch = consumer.poll(0.2, 500)
+            seen.extend((time.monotonic(), m) for m in batch)
         return seen
     finally:
         consumer.close()
@@ -103,10 +123,10 @@ def test_sigkill_mid_batch_loses_nothing(
         "IMR_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "IMR_GROUP_ID_PREFIX": unique_name("kill"),
         "IMR_DELIVERY_MODE": mode,
-        "IMR_INSTANCE_ID": "replica-0",
         "IMR_MAX_POLL_RECORDS": "5",
         "IMR_HTTP_PORT": "0",
     }
+    env.pop("IMR_INSTANCE_ID", None)
     settings = Settings(kafka_bootstrap_servers=kafka_bootstrap)
     create_topics(settings, source, target)
     producer = KafkaTransport(settings).producer()
@@ -122,13 +142,15 @@ def test_sigkill_mid_batch_loses_nothing(
         before_kill = collect(settings, target, lambda seen: len(seen) >= 12)
     finally:
         first.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
         first.wait(timeout=30)
     assert 12 <= len(before_kill) < RECORDS, log.read_text()
 
+    # No IMR_INSTANCE_ID: the replacement is known by the host name, like its predecessor.
     port = free_port()
     second = start_worker({**env, "IMR_HTTP_PORT": str(port)}, source, target, log)
     try:
-        seen = collect(settings, target, lambda seen: set(values) <= set(seen))
+        arrivals = collect(settings, target, lambda seen: {m.value for m in seen} >= set(values))
         assert probe(port, "/healthz") == 200
         assert probe(port, "/readyz") == 200
         assert 'imr_messages_in_total{stage="parse"}' in scrape(port)
@@ -136,8 +158,15 @@ def test_sigkill_mid_batch_loses_nothing(
         second.send_signal(signal.SIGTERM)
         exit_code = second.wait(timeout=60)
 
+    seen = [m.value for _, m in arrivals]
     assert set(seen) == set(values), log.read_text()
     assert exit_code == 0  # SIGTERM is a clean shutdown
+    # A static member does not leave by itself; on a clean stop the worker removes itself.
+    assert group_members(settings, env["IMR_GROUP_ID_PREFIX"] + "-parse") == []
+    replacement = str(second.pid).encode()
+    takeover_s = min(t for t, m in arrivals if m.header("worker") == replacement) - killed_at
+    print(f"{mode}: first output of the replacement {takeover_s:.2f} s after the SIGKILL")
+    assert takeover_s < TAKEOVER_LIMIT_S, log.read_text()
     if mode == "exactly_once":
         assert sorted(seen) == sorted(values)  # read_committed: not one duplicate
 

@@ -338,3 +338,55 @@ def test_odg_chapter_without_its_title(raw: str, guideline_id: str, sections: li
     cited = normalise_citation(raw)
     assert [m.guideline_id for m in cited.matches] == [guideline_id]
     assert cited.matches[0].sections == sections
+
+
+@pytest.mark.parametrize(
+    ("raw", "sections"),
+    [
+        (
+            "MTUS Opioid Treatment 2016, Section(s): 3.3.9 Opioids for Chronic Pain and Chronic "
+            "Opioid Treatment: Maintenance of Chronic Opioid Treatment",
+            ["3.3.9 Opioids for Chronic Pain and Chronic Opioid Treatment: Maintenance of "
+             "Chronic Opioid Treatment"],
+        ),
+        # Numbers the catalog does not list name no topic, however close another number is.
+        (
+            "MTUS Opioids Treatment Guidelines 2016, Section(s): 3.3 Opioids for Chronic Pain and "
+            "Chronic Opioid Treatment: Initiating and Monitoring, 3.3.3 Initiation",
+            [],
+        ),
+    ],
+)  # fmt: skip
+def test_numbered_sections_match_by_number_only(raw: str, sections: list[str]) -> None:
+    assert normalise_citation(raw).matches[0].sections == sections
+
+
+@pytest.mark.parametrize(
+    ("raw", "topical"),
+    [
+        ("ODG Pain (Chronic), Diclofenac", False),
+        ("Official Disability Guidelines (ODG), Pain Chapter, Diclofenac Sodium ER", False),
+        ("ODG Pain (Chronic), Voltaren gel (diclofenac)", True),
+    ],
+)
+def test_a_drug_form_never_crosses(raw: str, topical: bool) -> None:
+    sections = normalise_citation(raw).matches[0].sections
+    assert ("Voltaren Gel (diclofenac)" in sections) is topical
+
+
+def test_an_acoem_chapter_is_found_whatever_words_name_the_guidelines() -> None:
+    found = normalise_citation(
+        "ACOEM Occupational Medicine Practice Guidelines, Hip and Groin Disorders"
+    )
+    assert [(m.guideline_id, m.sections) for m in found.matches] == [
+        ("acoem", ["Hip and Groin Disorders"])
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Green's Operative Hand Surgery, 7th edition", "Campbell's Operative Orthopaedics, Elsevier"],
+)
+def test_textbooks_are_a_source_kind(raw: str) -> None:
+    found = normalise_citation(raw)
+    assert (found.guideline_id, found.matches[0].evidence_tier) == ("textbook", 5)

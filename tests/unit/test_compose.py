@@ -52,7 +52,7 @@ def test_every_stage_runs_as_a_worker_service(stage: str) -> None:
 
 
 def test_workers_wait_for_topics_and_bucket() -> None:
-    for stage in STAGES:
+    for stage in (*STAGES, "reconcile"):
         depends = SERVICES[stage]["depends_on"]
         assert depends["init-topics"]["condition"] == "service_completed_successfully"
         assert depends["init-bucket"]["condition"] == "service_completed_successfully"
@@ -129,6 +129,16 @@ def test_worker_healthcheck_probes_the_metrics_port(stage: str) -> None:
     probe = SERVICES[stage]["healthcheck"]["test"][-1]
     port = _env(stage)["IMR_HTTP_PORT"]
     assert f"http://127.0.0.1:{port}/healthz" in probe
+
+
+def test_reconcile_runs_continuously_after_the_init_jobs() -> None:
+    service = SERVICES["reconcile"]
+    args = build_parser().parse_args(service["command"])
+    assert (args.command, args.every) == ("reconcile", 120.0)
+    assert service["restart"] == "unless-stopped"
+    assert set(service["depends_on"]) == {"init-topics", "init-bucket"}
+    # It serves /healthz on the workers' port, so the workers' check applies.
+    assert service["healthcheck"] == SERVICES["parse"]["healthcheck"]
 
 
 def test_every_service_has_an_image() -> None:

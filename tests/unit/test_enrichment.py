@@ -10,6 +10,7 @@ import pytest
 from schemas.enrichment import ItemEnrichment
 from schemas.letter import Citation, Item, Outcome, PartialCertification
 from workers.enrichment import authorization, enrich_item
+from workers.extraction.heading import read_heading
 
 HEADING = (
     "Cyclobenzaprine 7.5mg #90 was the original request. Cyclobenzaprine 7.5mg #63 was "
@@ -57,11 +58,29 @@ def test_authorization_for_each_outcome(
         assert "Cyclobenzaprine 7.5mg #63" in result.explanation  # the part UR authorized
 
 
-def test_partial_heading_without_parsed_parts_still_scopes_the_remaining_portion() -> None:
+def test_a_partial_heading_is_scoped_by_its_parts_not_by_its_text() -> None:
+    """Enrichment never re-reads the heading: without parsed parts the item is ordinary."""
     item = Item(treatment=HEADING, outcome="overturned")
     result = authorization(item)
-    assert result.action == "authorize_remaining_portion"
-    assert result.scope == "Cyclobenzaprine 7.5mg #27"
+    assert result.action == "authorize"
+    assert result.scope == HEADING
+
+
+@pytest.mark.parametrize(
+    ("outcome", "action", "says"),
+    [("upheld", "remains_denied", "stays authorized"), ("overturned", "authorize", "includes")],
+)
+def test_whole_original_request_reviewed(outcome: Outcome, action: str, says: str) -> None:
+    partial = PartialCertification(
+        original_request="Purchase of a bath/shower chair",
+        authorized="a bath/shower chair for 1 month",
+        remaining="purchase of a bath/shower chair",
+    )
+    item = Item(treatment="...", outcome=outcome, partial_certification=partial)
+    result = authorization(item)
+    assert (result.action, result.scope) == (action, "purchase of a bath/shower chair")
+    assert says in result.explanation and "for 1 month" in result.explanation
+    assert enrich_item(item).service.duration is None  # the authorized rental is not the request
 
 
 def test_enrich_item_combines_service_category_and_citations() -> None:
@@ -92,9 +111,11 @@ def test_gold_items_enrich(corpus_dir: Path) -> None:
     items = 0
     for path in sorted((corpus_dir / "gold").glob("*.json")):
         for gold in json.loads(path.read_text())["items"]:
+            heading = read_heading(gold["treatment"])
             item = Item(
-                treatment=gold["treatment"],
+                treatment=heading.treatment,
                 outcome=gold["outcome"],
+                partial_certification=heading.partial,
                 claims_administrator_guidelines=[
                     Citation(raw=c) for c in gold["claims_administrator_guidelines"]
                 ],

@@ -38,7 +38,9 @@ def test_restated_request(rationale: str, expected: str | None) -> None:
 def _codes(
     treatment: str, rationale: str = "", partial: PartialCertification | None = None
 ) -> list[str]:
-    return [signal.code for signal in item_signals(treatment, partial, rationale)]
+    return [
+        signal.code for signal in item_signals(treatment, partial, rationale, in_sentence=False)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -59,7 +61,6 @@ def test_fragments(treatment: str) -> None:
     "treatment",
     [
         "Electroencephalogram",
-        "a lumbar support brace",
         "X-ray of the right knee",
         "Physical therapy 2 times a week for 4 weeks",
         "Acupuncture x 6",
@@ -120,7 +121,14 @@ def test_a_partial_is_checked_against_its_original_and_reviewed_parts_not_the_au
 
 
 def test_field_confidence_is_the_weakest_signal() -> None:
-    signals = item_signals("extremities", None, "")
+    signals = item_signals("extremities", None, "", in_sentence=False)
     assert field_confidence(signals, "treatment") == min(s.confidence for s in signals) < 0.6
     assert field_confidence([], "treatment", 0.9) == 0.9
     assert field_confidence(signals, "partial_certification") == 1.0
+
+
+def test_an_article_opens_a_treatment_named_inside_a_sentence_but_not_a_heading() -> None:
+    for treatment in ("a lumbar support brace", "the left hip"):
+        assert item_signals(treatment, None, "", in_sentence=True) == []
+        codes = [s.code for s in item_signals(treatment, None, "", in_sentence=False)]
+        assert codes == ["treatment_fragment"]

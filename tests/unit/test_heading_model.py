@@ -91,6 +91,39 @@ def _partial(
             "portion: lumbar MRI",
             _partial("Lumbar MRI", "lumbar x-rays", "lumbar MRI"),
         ),
+        (
+            "Norco #90 was the original request. The Claims Administrator certified the request "
+            "with modification to Norco #60. The remaining IMR eligible portion of the original "
+            "request, Norco #30",
+            _partial("Norco #90", "Norco #60", "Norco #30"),
+        ),
+        (
+            "Norco #90 was modified to Norco #60 by the Claims Administrator. The remaining IMR "
+            "eligible portion of the original request, Norco #30",
+            _partial("Norco #90", "Norco #60", "Norco #30"),
+        ),
+        (
+            "Knee arthroscopy with evaluation of ACL was the original request. The Claims "
+            "Administrator authorized knee arthroscopy with evaluation of ACL for 1 month, "
+            "leaving the original request IMR eligible. The original request, knee arthroscopy "
+            "with evaluation of ACL",
+            _partial(
+                "Knee arthroscopy with evaluation of ACL",
+                "knee arthroscopy with evaluation of ACL for 1 month",
+                "knee arthroscopy with evaluation of ACL",
+            ),
+        ),
+        (
+            "Chiropractic care for the low back; six sessions was the original request. "
+            "Chiropractic care for the low back; three sessions was authorized by the Claims "
+            "Administrator. The remaining IMR eligible portion of the original request, "
+            "Chiropractic care for the low back; three sessions",
+            _partial(
+                "Chiropractic care for the low back; six sessions",
+                "Chiropractic care for the low back; three sessions",
+                "Chiropractic care for the low back; three sessions",
+            ),
+        ),
     ],
     ids=[
         "standard",
@@ -101,6 +134,10 @@ def _partial(
         "approved-derived",
         "with-modification",
         "modified-request-label",
+        "certified-the-request-with-modification",
+        "modified-to-without-original",
+        "authorized-part-holding-with",
+        "semicolon-inside-a-part",
     ],
 )
 def test_partial_certification_phrasings(heading: str, expected: PartialCertification) -> None:
@@ -191,3 +228,11 @@ def test_only_an_original_request_clause_opens_a_partial_heading() -> None:
     assert opens_with_original_request("The original request was for Norco #90. Then ...")
     assert not opens_with_original_request("The original request, Norco #90 is")
     assert not opens_with_original_request("Norco #60 was authorized by the Claims Administrator.")
+
+
+def test_a_part_that_still_speaks_of_the_request_is_not_taken_as_read() -> None:
+    read = read_heading(
+        "Norco #90 was the original request. The request was authorized by the Claims "
+        "Administrator. The remaining IMR eligible portion of the original request, Norco #30"
+    )
+    assert read.partial is None or read.unread_sentences > 0

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 from schemas.letter import LetterRecord
+from tests.unit.test_extraction_layout_a import HEADER_2016
 from workers.extraction import extract_document
 from workers.extraction.text_layer import document_from_pages
 from workers.validation import validate
 
-HEADER = """Case Number: CM17-0001234
-Date Assigned: 01/09/2017 Date of Injury: 10/11/2016
-Decision Date: 01/31/2017 UR Denial Date: 12/27/2016
-Priority: Standard Application
-Received:
-01/03/2017
-HOW THE IMR FINAL DETERMINATION WAS MADE
-MAXIMUS Federal Services sent the complete case file to an expert reviewer.
-State(s) of Licensure: California
-Certification(s)/Specialty: Orthopaedic Surgery
-CLINICAL CASE SUMMARY
-The expert reviewer developed the following clinical case summary based on a review of the
-case file, including all medical records:
-The injured worker is a 41 year old male who sustained an industrial injury on 10-11-2016.
-IMR ISSUES, DECISIONS AND RATIONALES
-The Final Determination was based on decisions for the disputed items/services set forth below:
-"""
 FIELDS = (
     "Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016,\n"
     "Section(s): Opioids.\n"
@@ -38,7 +22,7 @@ FIRST = (
 
 
 def _record(*pages: str) -> LetterRecord:
-    return extract_document(document_from_pages([HEADER + pages[0], *pages[1:]]))
+    return extract_document(document_from_pages([HEADER_2016 + "\n" + pages[0], *pages[1:]]))
 
 
 def _second(heading: str, verdict: str) -> str:
@@ -127,3 +111,37 @@ def test_a_rationale_naming_another_request_flags_the_item() -> None:
         ("item.treatment_disagrees_with_rationale", "items[1].treatment"),
         ("confidence.low", "items[1].treatment"),
     }
+
+
+def test_a_short_first_line_after_a_finished_sentence_opens_the_heading() -> None:
+    record = _record(
+        FIRST
+        + _second(
+            "Daily\nRN visits for 4 weeks for wound care and monitoring of wound healing: Upheld",
+            "The request for daily RN visits is not medically necessary.",
+        )
+    )
+    assert record.items[1].treatment == (
+        "Daily RN visits for 4 weeks for wound care and monitoring of wound healing"
+    )
+
+
+def test_a_line_break_before_a_page_break_is_not_a_blank_line() -> None:
+    record = _record(
+        FIRST + "MRI scan of\n",
+        _second("the cervical spine: Upheld", "The request for MRI is not medically necessary."),
+    )
+    assert record.items[1].treatment == "MRI scan of the cervical spine"
+
+
+def test_a_last_line_opening_with_a_mark_continues_the_heading() -> None:
+    record = _record(
+        FIRST
+        + _second(
+            "Physical therapy to the lumbar spine 2 times a week for 2 weeks\n(4): Upheld",
+            "The request for physical therapy is not medically necessary.",
+        )
+    )
+    assert record.items[1].treatment == (
+        "Physical therapy to the lumbar spine 2 times a week for 2 weeks (4)"
+    )

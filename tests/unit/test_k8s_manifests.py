@@ -218,9 +218,19 @@ def test_every_stage_has_a_deployment_a_budget_and_a_scaler(stage: str) -> None:
     assert (args.command, args.stage) == ("worker", stage)
 
 
-def test_only_the_known_stages_and_the_claims_side_are_deployed() -> None:
+def test_only_the_known_stages_the_reconcile_and_the_claims_side_are_deployed() -> None:
     deployments = {m["metadata"]["name"] for m in _base() if m["kind"] == "Deployment"}
-    assert deployments == {f"imr-{stage}" for stage in STAGES} | {"imr-sink", "imr-review"}
+    expected = {f"imr-{stage}" for stage in STAGES} | {"imr-reconcile", "imr-sink", "imr-review"}
+    assert deployments == expected
+
+
+def test_reconcile_runs_as_a_single_service() -> None:
+    deployment = _one(_base(), "Deployment", "imr-reconcile")["spec"]
+    assert deployment["replicas"] == 1
+    assert deployment["strategy"] == {"type": "Recreate"}  # never two passes at once
+    (container,) = deployment["template"]["spec"]["containers"]
+    args = build_parser().parse_args(container["args"])
+    assert (args.command, args.every) == ("reconcile", 120.0)
 
 
 def test_the_sink_and_the_console_run_their_commands_beside_postgres() -> None:
@@ -286,9 +296,9 @@ def test_every_imr_variable_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> Non
         Settings(_env_file=None)
 
 
-@pytest.mark.parametrize("stage", STAGES)
-def test_pods_are_probed_bounded_and_locked_down(stage: str) -> None:
-    pod = _one(_base(), "Deployment", f"imr-{stage}")["spec"]["template"]["spec"]
+@pytest.mark.parametrize("name", [*STAGES, "reconcile"])
+def test_pods_are_probed_bounded_and_locked_down(name: str) -> None:
+    pod = _one(_base(), "Deployment", f"imr-{name}")["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     port = {p["name"]: p["containerPort"] for p in container["ports"]}["http"]
     assert port == int(_configmap()["IMR_HTTP_PORT"])

@@ -18,6 +18,8 @@ from imr_stack.kafka_broker import (
 from imr_stack.s3_server import gateway_args
 from imr_stack.settings import StackSettings
 
+from workers.config import Settings
+
 
 def _properties(text: str) -> dict[str, str]:
     pairs = (line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
@@ -118,6 +120,20 @@ def test_pom_pins_the_broker_and_an_slf4j_binding() -> None:
     }
     assert deps["kafka_2.13"] == "4.3.1"
     assert deps["log4j-core"] == deps["log4j-slf4j-impl"]
+    assert "kafka-tools" not in deps
+
+
+def test_pom_adds_other_kafka_modules_at_the_broker_version() -> None:
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    root = ET.fromstring(render_pom("4.1.1", "kafka-tools"))
+    deps = {
+        (d.findtext("m:groupId", namespaces=ns), d.findtext("m:artifactId", namespaces=ns)): (
+            d.findtext("m:version", namespaces=ns)
+        )
+        for d in root.iterfind("m:dependencies/m:dependency", ns)
+    }
+    assert deps[("org.apache.kafka", "kafka-tools")] == deps[("org.apache.kafka", "kafka_2.13")]
+    assert deps[("org.apache.kafka", "kafka-tools")] == "4.1.1"
 
 
 def test_cluster_ids_are_16_random_bytes_in_url_safe_base64() -> None:
@@ -149,3 +165,21 @@ def test_container_broker_advertises_the_bound_host_port() -> None:
     advertised = env["KAFKA_ADVERTISED_LISTENERS"].split(",")
     assert "HOST://127.0.0.1:40123" in advertised
     assert env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == "1"
+
+
+def test_worker_variables_configure_the_workers_settings(tmp_path: Path) -> None:
+    services = StackSettings.from_env({"IMR_STACK_DIR": str(tmp_path)}).services()
+    settings = Settings(_env_file=None, **_settings_kwargs(services.to_worker_env()))
+    assert settings.kafka_bootstrap_servers == services.kafka_bootstrap
+    assert settings.s3_endpoint_url == services.s3.endpoint_url
+    assert settings.topic_s3_events == "imr.s3-events"
+    assert settings.s3_secret_access_key is not None
+
+
+def _settings_kwargs(env: dict[str, str]) -> dict[str, str]:
+    """``IMR_NAME=value`` variables as the ``name`` arguments the settings read them into."""
+    assert all(key.startswith("IMR_") for key in env)
+    names = set(Settings.model_fields)
+    kwargs = {key.removeprefix("IMR_").lower(): value for key, value in env.items()}
+    assert set(kwargs) <= names
+    return kwargs

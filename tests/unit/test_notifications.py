@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
+from structlog.testing import capture_logs
 
 from workers.config import Settings
-from workers.runtime import PermanentError
-from workers.stages.notifications import ObjectFilter, parse_notification
+from workers.runtime import Message, PermanentError
+from workers.stages import build_handler
+from workers.stages.notifications import ObjectFilter, parse_notification, read_notification
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "notifications"
 LETTERS = ObjectFilter("imr-letters", "", (".pdf", ".txt"))
@@ -170,3 +173,48 @@ def test_malformed_payloads_are_permanent_failures(document: bytes, reason: str)
     with pytest.raises(PermanentError) as raised:
         parse_notification(document, LETTERS)
     assert raised.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("event", "bucket", "key", "reason"),
+    [
+        ("s3:ObjectRemoved:Delete", "imr-letters", "a.pdf", "object_removed"),
+        ("s3:ObjectRestore:Completed", "imr-letters", "a.pdf", "other_event"),
+        ("s3:ObjectCreated:Put", "elsewhere", "a.pdf", "other_bucket"),
+        ("s3:ObjectCreated:Put", "imr-letters", "notes/", "folder"),
+        ("s3:ObjectCreated:Put", "imr-letters", "a.docx", "unsupported_type"),
+    ],
+)
+def test_every_ignored_record_has_a_reason(event: str, bucket: str, key: str, reason: str) -> None:
+    document = {"Records": [
+        {"eventName": event, "s3": {"bucket": {"name": bucket}, "object": {"key": key}}},
+        {"eventName": "s3:ObjectCreated:Put",
+         "s3": {"bucket": {"name": "imr-letters"}, "object": {"key": "b.pdf"}}},
+    ]}  # fmt: skip
+    found = read_notification(json.dumps(document).encode(), LETTERS)
+    assert ([o.key for o in found.objects], found.ignored) == (["b.pdf"], [reason])
+
+
+def test_a_test_event_is_ignored_as_such() -> None:
+    payload = json.dumps({"Event": "s3:TestEvent", "Bucket": "imr-letters"}).encode()
+    assert read_notification(payload, LETTERS).ignored == ["test_event"]
+
+
+def test_ingest_counts_and_logs_ignored_records() -> None:
+    registry = CollectorRegistry()
+    _, handle = build_handler(
+        "ingest", Settings(_env_file=None, s3_bucket="imr-letters"), registry=registry
+    )
+    removed = {"bucket": {"name": "imr-letters"}, "object": {"key": "x.pdf"}}
+    document = {"Records": [{"eventName": "s3:ObjectRemoved:Delete", "s3": removed}]}
+    with capture_logs() as logs:
+        assert handle(Message("events", 0, 0, None, json.dumps(document).encode(), (), None)) == []
+    assert [(log["event"], log["reason"]) for log in logs] == [
+        ("notification ignored", "object_removed")
+    ]
+    assert "x.pdf" not in str(logs)
+    value = registry.get_sample_value(
+        "imr_notifications_ignored_total", {"reason": "object_removed"}
+    )
+    assert value == 1.0
+    assert registry.get_sample_value("imr_notifications_ignored_total", {"reason": "folder"}) == 0.0

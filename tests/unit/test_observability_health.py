@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import platform
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import CollectorRegistry
 
-from workers.config import Settings
+from workers import __version__
+from workers.config import STAGES, Settings
 from workers.observability.health import HealthServer
 from workers.observability.metrics import RuntimeMetrics
 from workers.runtime import MemoryTransport, Message, Output, PermanentError, StageRunner
@@ -82,6 +85,7 @@ def test_metrics_count_records_dead_letters_time_and_lag(
     assert 'imr_messages_out_total{stage="validate"} 2.0' in lines
     assert 'imr_messages_failed_total{kind="permanent",stage="validate"} 1.0' in lines
     assert 'imr_dead_letters_total{stage="validate"} 1.0' in lines
+    assert 'imr_dead_letters_by_reason_total{reason="invalid",stage="validate"} 1.0' in lines
     assert 'imr_processing_seconds_count{stage="validate"} 3.0' in lines
     assert any(line.startswith('imr_consumer_lag{partition="0"') for line in lines)
 
@@ -104,3 +108,44 @@ def test_lag_of_partitions_given_up_is_no_longer_reported() -> None:
         )
         == 2.0
     )
+
+
+def test_each_stage_has_its_own_default_port_and_the_setting_overrides_it() -> None:
+    defaults = {stage: Settings(_env_file=None).stage_http_port(stage) for stage in STAGES}
+    assert len(set(defaults.values())) == len(STAGES)
+    assert {Settings(_env_file=None, http_port=9000).stage_http_port(s) for s in STAGES} == {9000}
+
+
+def test_port_zero_binds_a_free_port() -> None:
+    server = HealthServer(0, CollectorRegistry(), lambda: True, host="127.0.0.1")
+    server.start()
+    try:
+        assert server.port > 0
+    finally:
+        server.stop()
+
+
+def test_build_info_and_the_broker_connection_state_are_exported(
+    stage_and_server: tuple[StageRunner, HealthServer, MemoryTransport],
+) -> None:
+    from kafka.errors import KafkaConnectionError
+
+    stage, server, _ = stage_and_server
+    connected = 'imr_broker_connected{stage="validate"} '
+    lines = set(get(server, "/metrics")[1].splitlines())
+    build = f'imr_build_info{{python="{platform.python_version()}",version="{__version__}"}} 1.0'
+    assert build in lines
+    assert connected + "0.0" in lines  # not joined yet
+
+    stage.poll_once(timeout_s=0)
+    assert connected + "1.0" in get(server, "/metrics")[1].splitlines()
+
+    consumer = stage._consumer
+    assert consumer is not None
+
+    def refused(timeout_s: float, max_records: int) -> list[Message]:
+        raise KafkaConnectionError("refused")
+
+    consumer.poll = refused  # type: ignore[method-assign]
+    stage._poll_or_back_off()
+    assert connected + "0.0" in get(server, "/metrics")[1].splitlines()

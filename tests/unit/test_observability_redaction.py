@@ -14,7 +14,7 @@ import structlog
 
 from schemas.letter import Item, LetterRecord, Patient
 from workers.config import Settings
-from workers.observability.logs import configure_logging
+from workers.observability.logs import RepeatLimit, configure_logging
 from workers.observability.redaction import REDACTED, is_sensitive_key, scrub, scrub_string
 from workers.runtime import MemoryTransport, Message, Output, StageRunner
 
@@ -155,3 +155,20 @@ def test_digests_survive_and_long_strings_are_truncated() -> None:
 def test_nested_values_are_scrubbed_and_bytes_become_sizes() -> None:
     scrubbed: Any = scrub({"outer": [{"rationale": "why"}], "blob": b"\x00\x01", "n": 3})
     assert scrubbed == {"outer": [{"rationale": REDACTED}], "blob": "<2 bytes>", "n": 3}
+
+
+def test_repeated_client_log_lines_are_held_back_and_counted() -> None:
+    now = [0.0]
+    limit = RepeatLimit(window_s=30, clock=lambda: now[0])
+
+    def record(name: str, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.WARNING, __file__, 1, msg, None, None)
+
+    outage = [record("kafka.conn", "connect to %s failed") for _ in range(50)]
+    assert sum(limit.filter(r) for r in outage) == 1
+    assert limit.filter(record("kafka.client", "other message"))
+    assert all(limit.filter(record("imr.worker", "ours")) for _ in range(5))
+    now[0] = 31.0
+    later = record("kafka.conn", "connect to %s failed")
+    assert limit.filter(later)
+    assert "49 more like this" in str(later.msg)

@@ -25,6 +25,7 @@ from workers.runtime import (
     TransientError,
 )
 from workers.runtime.memory import MemoryConsumer
+from workers.runtime.stage import POLL_TIMEOUT_S
 
 SOURCE = "imr.letters.received.v1"
 TARGET = "imr.letters.parsed.v1"
@@ -118,6 +119,7 @@ def test_exhausted_retries_dead_letter_the_original_record_with_every_header() -
         "ce_id": b"id-a",
         "imr.dlq.stage": b"parse",
         "imr.dlq.error_class": b"workers.runtime.errors.TransientError",
+        "imr.dlq.kind": b"transient",
         "imr.dlq.reason": b"transient",
         "imr.dlq.attempt": b"3",
         "imr.dlq.source_topic": SOURCE.encode(),
@@ -534,3 +536,37 @@ def test_run_keeps_trying_to_start_while_no_broker_answers() -> None:
         stage.stop()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_a_close_that_hangs_on_a_gone_broker_ends_within_the_grace_period(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("workers.runtime.stage.CLOSE_MIN_S", 0.2)
+    bus = MemoryTransport()
+    publish(bus, b"a")
+    stage = runner(bus, cfg=settings(shutdown_grace_seconds=0.3))
+    stage.start()
+    consumer = stage._consumer
+    assert consumer is not None
+    released = threading.Event()
+
+    def close_without_broker() -> None:
+        released.wait()  # leaving the group waits for a coordinator that no longer answers
+
+    consumer.close = close_without_broker  # type: ignore[method-assign]
+    thread = threading.Thread(target=stage.run, daemon=True)
+    with structlog.testing.capture_logs() as logs:
+        thread.start()
+        while not values(bus):
+            time.sleep(0.01)
+        stopped = time.monotonic()
+        stage.stop()
+        thread.join(5)
+        took = time.monotonic() - stopped
+    released.set()
+
+    assert not thread.is_alive()
+    # The poll in flight ends first; the grace period is then over, so close gets its minimum.
+    assert took < POLL_TIMEOUT_S + 0.3 + 0.5
+    [timed_out] = [entry for entry in logs if entry["event"] == "close_timed_out"]
+    assert 0.2 <= timed_out["waited_s"] < 0.5

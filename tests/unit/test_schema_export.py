@@ -189,5 +189,7 @@ def test_asyncapi_examples_match_their_headers_and_payload_schemas() -> None:
 def test_asyncapi_documents_the_dead_letter_headers() -> None:
     headers = ASYNCAPI["components"]["messages"]["DeadLetterRecord"]["headers"]
     assert set(headers["required"]) == set(export.DLQ_HEADERS)
-    assert all(name.startswith("imr.dlq.") for name in export.DLQ_HEADERS)
+    documented = {**export.DLQ_HEADERS, **export.DLQ_OPTIONAL_HEADERS}
+    assert set(headers["properties"]) == set(documented)
+    assert all(name.startswith("imr.dlq.") for name in documented)
     assert len(export.DLQ_HEADERS) == 8

@@ -8,13 +8,6 @@ import pytest
 
 from workers.enrichment import categorise, parse_service
 from workers.enrichment.drugs import find_drug, load_drugs
-from workers.enrichment.services import remaining_portion
-
-PARTIAL = (
-    "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized by the "
-    "Claims Administrator. The remaining IMR eligible portion of the original request, "
-    "Norco 10/325mg #35 is: Upheld"
-)
 
 
 def _fields(treatment: str) -> dict[str, Any]:
@@ -38,7 +31,7 @@ def _fields(treatment: str) -> dict[str, Any]:
             "Voltaren gel apply to affected area 4 times a day, #60 grams with 1 refill",
             {"name": "Voltaren gel", "drug": "Voltaren gel", "generic": "diclofenac sodium gel",
              "quantity": 60, "quantity_unit": "grams", "quantity_text": "#60 grams",
-             "frequency": "4 times a day"},
+             "refills": 1, "frequency": "4 times a day"},
         ),
         (
             "Fanatrex 25mg/ml oral suspension 420ml",
@@ -49,7 +42,7 @@ def _fields(treatment: str) -> dict[str, Any]:
         (
             "Lidocaine ointment 5% 106.32gm",
             {"name": "Lidocaine", "drug": "Lidocaine", "generic": "lidocaine", "strength": "5%",
-             "quantity_unit": "gm", "quantity_text": "106.32gm"},
+             "quantity_text": "106.32gm"},
         ),
         (
             "Physiotherapy; Six (6) Visits for the Back",
@@ -84,8 +77,7 @@ def _fields(treatment: str) -> dict[str, Any]:
         ),
         (
             "Chiropractic spinal manipulation times 6",
-            {"name": "Chiropractic manipulation", "quantity": 6, "quantity_text": "times 6",
-             "visits": 6, "body_regions": ["spine"]},
+            {"name": "Chiropractic manipulation", "visits": 6, "body_regions": ["spine"]},
         ),
         (
             "NCV/EMG of the bilateral upper extremity",
@@ -120,7 +112,7 @@ def _fields(treatment: str) -> dict[str, Any]:
         ),
         (
             "Massage therapy x 6",
-            {"name": "Massage therapy", "quantity": 6, "quantity_text": "x 6", "visits": 6},
+            {"name": "Massage therapy", "visits": 6},
         ),
         (
             "Home health care 4 hours/day, 5 days a week for 6 weeks",
@@ -139,16 +131,6 @@ def _fields(treatment: str) -> dict[str, Any]:
 )  # fmt: skip
 def test_parse_service(treatment: str, expected: dict[str, Any]) -> None:
     assert _fields(treatment) == expected
-
-
-def test_partial_certification_is_parsed_from_the_remaining_portion() -> None:
-    assert remaining_portion(PARTIAL) == "Norco 10/325mg #35"
-    service = parse_service(PARTIAL)
-    assert (service.drug, service.quantity, service.strength) == ("Norco", 35, "10/325mg")
-
-
-def test_plain_treatment_has_no_remaining_portion() -> None:
-    assert remaining_portion("Norco 10/325mg #60") is None
 
 
 @pytest.mark.parametrize(
@@ -234,3 +216,30 @@ def test_drug_names_are_unique_and_lower_case() -> None:
 
 def test_drug_name_inside_a_word_is_not_a_drug() -> None:
     assert find_drug("Somatic dysfunction treatment") is None
+
+
+@pytest.mark.parametrize(
+    ("treatment", "visits"),
+    [
+        ("Physical therapy 3 visits per week for 2 weeks", 6),
+        ("Six physical therapy sessions two times a week for three weeks", 6),
+        ("Chiropractic physiotherapy 2 times a week for 4 weeks (8 sessions)", 8),
+    ],
+)
+def test_visits_in_a_schedule_are_a_rate_not_a_total(treatment: str, visits: int) -> None:
+    assert parse_service(treatment).visits == visits
+
+
+@pytest.mark.parametrize(
+    ("treatment", "category", "subcategory"),
+    [
+        ("Evaluation for lumbar fusion", "Evaluation & Management", "consultation/referral"),
+        ("H-wave 30 day trial", "DMEPOS", "electrical stimulation unit"),
+        ("Vascutherm unit rental for 14 days", "DMEPOS", "cold/heat therapy devices"),
+        ("Bone growth stimulator unit purchase", "DMEPOS", "other DME"),
+        ("Pre-operative EKG", "Diagnostic imaging", "ECG"),
+        ("Referral to physical therapy for the low back", "Rehabilitation", "physical therapy"),
+    ],
+)
+def test_category_decision_order(treatment: str, category: str, subcategory: str) -> None:
+    assert categorise(treatment, parse_service(treatment)) == (category, subcategory)

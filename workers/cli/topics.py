@@ -1,4 +1,5 @@
-"""`imr topics create`: create every pipeline and dead-letter topic (existing ones are kept)."""
+"""`imr topics create`: create every pipeline, dead-letter and replay-ledger topic (existing ones
+are kept)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def topic_names(settings: Settings) -> list[str]:
         settings.topic_letters_validated,
         settings.topic_determinations,
         *(settings.dlq_topic(stage) for stage in STAGES),
+        *(settings.replay_ledger_topic(stage) for stage in STAGES),
     ]
 
 
@@ -41,10 +43,13 @@ def create_topics(settings: Settings) -> dict[str, str]:
         existing = set(admin.list_topics())
         wanted = topic_names(settings)
         status = {name: "exists" for name in wanted if name in existing}
+        ledgers = {settings.replay_ledger_topic(stage) for stage in STAGES}
         missing = {
             name: {
                 "num_partitions": settings.topic_partitions,
                 "replication_factor": settings.topic_replication_factor,
+                # A replay ledger is looked up by key: keep the latest record per key.
+                **({"configs": {"cleanup.policy": "compact"}} if name in ledgers else {}),
             }
             for name in wanted
             if name not in existing

@@ -33,6 +33,7 @@ Family = Literal[
     "other-guideline",
     "peer-reviewed",
     "reference",
+    "textbook",
 ]
 
 FAMILY_TIERS: dict[str, int] = {
@@ -48,6 +49,7 @@ FAMILY_TIERS: dict[str, int] = {
     "other-guideline": 3,
     "peer-reviewed": 4,
     "reference": 5,
+    "textbook": 5,
 }
 """Evidence tier of each family, in the 8 CCR 9792.21.1 search order."""
 

@@ -20,11 +20,12 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from schemas.enrichment import CatalogMatch, EnrichedCitation, PageRange
 from schemas.letter import Citation
 from workers.enrichment.catalog import GuidelineEntry, Topic, load_catalog
+from workers.enrichment.service_rules import TOPICAL_FORM
 from workers.enrichment.text import clean
 
 _PAGES = re.compile(
@@ -38,6 +39,7 @@ _SECTIONS = re.compile(r"\bsections?\s*(?:\(\s*s\s*\))?\s*:\s*(?P<rest>.*)$", re
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s")
 _NUMBERED_SPLIT = re.compile(r",\s+(?=\d+(?:\.\d+)*\.?\s)")
 _CHAPTER_TITLE_SEP = re.compile(r"[,;]\s*")
+_SECTION_NUMBER = re.compile(r"(\d+(?:\.\d+)*)\.?(?=\s|$)")
 _FUZZY_CUTOFF = 0.85
 _MIN_PAGE_OVERLAP = 0.25
 
@@ -131,20 +133,32 @@ def _next_separator(text: str, position: int) -> int:
 
 
 def _candidates(text: str) -> list[_Hit]:
+    """Every catalog entry some pattern of which matches ``text``, with its best pattern.
+
+    Many entries share a regex (a family's name as a ``requires`` context, a chapter-less
+    fallback), so each distinct regex is searched once per citation."""
+    searched: dict[re.Pattern[str], int | None] = {}
+
+    def start(regex: re.Pattern[str]) -> int | None:
+        if regex not in searched:
+            found = regex.search(text)
+            searched[regex] = None if found is None else found.start()
+        return searched[regex]
+
     hits: list[_Hit] = []
     for entry in load_catalog().entries:
         best: _Hit | None = None
         for pattern in entry.patterns:
             regex, requires, excludes = pattern.compiled
-            if requires is not None and not requires.search(text):
+            if requires is not None and start(requires) is None:
                 continue
-            if excludes is not None and excludes.search(text):
+            if excludes is not None and start(excludes) is not None:
                 continue
-            found = regex.search(text)
-            if found is None:
+            position = start(regex)
+            if position is None:
                 continue
-            if best is None or (pattern.score, -found.start()) > (best.score, -best.start):
-                best = _Hit(entry, pattern.score, found.start())
+            if best is None or (pattern.score, -position) > (best.score, -best.start):
+                best = _Hit(entry, pattern.score, position)
         if best is not None:
             hits.append(best)
     return hits
@@ -178,8 +192,16 @@ def _refine_by_page(hits: list[_Hit], pages: list[PageRange]) -> list[_Hit]:
 
 
 def _suppress_fallbacks(hits: list[_Hit]) -> list[_Hit]:
-    specific = {h.entry.family for h in hits if not h.entry.suppressed_by}
-    return [h for h in hits if not specific.intersection(h.entry.suppressed_by)]
+    """Drop each fallback entry that another matched entry of its ``suppressed_by`` families
+    stands in for (a generic ACOEM match drops the generic "practice guidelines" one)."""
+    return [
+        hit
+        for hit in hits
+        if not any(
+            other.entry is not hit.entry and other.entry.family in hit.entry.suppressed_by
+            for other in hits
+        )
+    ]
 
 
 @cache
@@ -189,9 +211,14 @@ def _spelling_regex(spelling: str) -> re.Pattern[str]:
 
 
 def _topics_in(segment: str, topics: Sequence[Topic]) -> list[Topic]:
-    """Topics named in ``segment``: longest spelling wins, no overlaps, in text order."""
+    """Topics named in ``segment``: longest spelling wins, no overlaps, in text order. A topic
+    about a topical form of a drug ("Voltaren Gel (diclofenac)") is named only where the
+    segment speaks of a topical form: an oral drug never matches its gel."""
     found: list[tuple[int, int, Topic]] = []
+    topical_segment = TOPICAL_FORM.search(segment) is not None
     for topic in topics:
+        if TOPICAL_FORM.search(topic.name) and not topical_segment:
+            continue
         for spelling in topic.spellings:
             for match in _spelling_regex(spelling).finditer(segment):
                 found.append((match.start(), match.end(), topic))
@@ -239,13 +266,33 @@ def _topics_by_page(pages: Sequence[PageRange], topics: Sequence[Topic]) -> list
     return result
 
 
+def _section_number(text: str) -> str | None:
+    found = _SECTION_NUMBER.match(text.strip())
+    return found.group(1) if found else None
+
+
+def _numbered_topics(sections: Sequence[str], topics: Sequence[Topic]) -> list[Topic] | None:
+    """Topics for numbered sections ("3.3.3 Initiation"), matched by their number only: a
+    section number names one topic exactly, so a close spelling never stands in for it.
+    ``None`` when the sections or the entry's topics are not numbered."""
+    numbers = [number for section in sections if (number := _section_number(section))]
+    by_number = {number: t for t in topics if (number := _section_number(t.name))}
+    if not numbers or not by_number:
+        return None
+    return [by_number[number] for number in numbers if number in by_number]
+
+
 def _match(hit: _Hit, segment: str, sections: list[str], pages: list[PageRange]) -> CatalogMatch:
     entry = hit.entry
-    topics = _topics_in(segment, entry.topics)
-    if sections:
-        topics += [t for t in _close_topics(sections, entry.topics) if t not in topics]
-    if not topics and pages:
-        topics = _topics_by_page(pages, entry.topics)
+    numbered = _numbered_topics(sections, entry.topics)
+    if numbered is not None:
+        topics = numbered
+    else:
+        topics = _topics_in(segment, entry.topics)
+        if sections:
+            topics += [t for t in _close_topics(sections, entry.topics) if t not in topics]
+        if not topics and pages:
+            topics = _topics_by_page(pages, entry.topics)
     topic_pages = next((t.pages[0] for t in topics if t.pages), None)
     return CatalogMatch(
         guideline_id=entry.guideline_id,
@@ -260,8 +307,12 @@ def _match(hit: _Hit, segment: str, sections: list[str], pages: list[PageRange])
     )
 
 
+@lru_cache(maxsize=4096)
 def normalise_citation(raw: str) -> EnrichedCitation:
-    """Resolve one cited guideline string; ``guideline_id`` stays ``None`` when nothing fits."""
+    """Resolve one cited guideline string; ``guideline_id`` stays ``None`` when nothing fits.
+
+    Letters cite the same few hundred strings again and again, and validation and enrichment
+    both resolve them: results (immutable) are kept for the most recent 4096 strings."""
     text = clean(raw)
     pages = parse_pages(text)
     sections = parse_sections(text)

@@ -36,6 +36,9 @@ class ServiceRule(BaseModel):
     """Service name reported for a treatment this rule matches, e.g. "MRI"."""
     terms: list[str] = Field(min_length=1)
     """Regex alternatives, searched case-insensitively."""
+    before_drugs: bool = False
+    """The rule decides before a named drug does: an injection delivers a drug, a lab or drug
+    screen tests for one."""
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:

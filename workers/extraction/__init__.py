@@ -7,6 +7,8 @@ is not a parseable IMR Final Determination Letter. No I/O other than decoding th
 
 from __future__ import annotations
 
+from typing import Literal
+
 from schemas.letter import LetterRecord
 from workers.extraction.document import Document
 from workers.extraction.errors import (
@@ -17,12 +19,15 @@ from workers.extraction.errors import (
     ExtractionError,
     NotALetterError,
     NoTextLayerError,
+    OcrFailedError,
     UnknownLayoutError,
     UnsupportedMediaTypeError,
 )
 from workers.extraction.layouts import detect
+from workers.extraction.ocr_confidence import apply_ocr_confidence
 from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES
 from workers.extraction.text_layer import load_document
+from workers.ocr import OcrEngine, default_engine
 
 EXTRACTOR_VERSION = "imr-extractor/0.1.0"
 
@@ -36,6 +41,7 @@ __all__ = [
     "ExtractionError",
     "NoTextLayerError",
     "NotALetterError",
+    "OcrFailedError",
     "UnknownLayoutError",
     "UnsupportedMediaTypeError",
     "extract",
@@ -50,14 +56,25 @@ def extract(
     media_type: str | None = None,
     max_pages: int | None = None,
     max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
+    ocr: OcrEngine | Literal["default"] | None = "default",
 ) -> LetterRecord:
-    """Extract one letter from PDF (sniffed by ``%PDF-``) or plain-text bytes."""
+    """Extract one letter from PDF (sniffed by ``%PDF-``) or plain-text bytes.
+
+    PDF pages without a text layer are read by ``ocr``: by default the installed engine
+    (:func:`workers.ocr.default_engine`); ``None`` (or no engine installed) leaves a scan a
+    :class:`NoTextLayerError`.
+    """
     doc = load_document(
-        data, media_type=media_type, max_pages=max_pages, max_inflated_bytes=max_inflated_bytes
+        data,
+        media_type=media_type,
+        max_pages=max_pages,
+        max_inflated_bytes=max_inflated_bytes,
+        ocr=default_engine() if ocr == "default" else ocr,
     )
     return extract_document(doc)
 
 
 def extract_document(doc: Document) -> LetterRecord:
-    """Detect the layout of an already loaded document and parse it."""
-    return detect(doc).parse(doc)
+    """Detect the layout of an already loaded document and parse it; fields read from OCR text
+    take their words' confidence."""
+    return apply_ocr_confidence(detect(doc).parse(doc), doc)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from schemas.letter import Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSpan:
+    """An OCR word at ``[start, end)`` of the document text, its confidence 0..100."""
+
+    start: int
+    end: int
+    confidence: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +27,10 @@ class Document:
 
     text: str
     page_starts: tuple[int, ...]
+    ocr_pages: tuple[int, ...] = ()
+    """1-based numbers of the pages whose text was read by OCR."""
+    ocr_words: tuple[OcrSpan, ...] = ()
+    """The OCR words found in ``text``, in order."""
 
     @property
     def pages(self) -> int:
@@ -29,3 +42,17 @@ class Document:
 
     def provenance(self, start: int, end: int) -> Provenance:
         return Provenance(page=self.page_of(start), start=start, end=end)
+
+    def ocr_confidences(self, start: int, end: int) -> list[float]:
+        """Confidences of the OCR words overlapping ``[start, end)``."""
+        first = bisect_left(self.ocr_words, start + 1, key=lambda word: word.end)
+        found: list[float] = []
+        for word in self.ocr_words[first:]:
+            if word.start >= end:
+                break
+            found.append(word.confidence)
+        return found
+
+    def is_ocr(self, offset: int) -> bool:
+        """Whether ``offset`` lies on a page read by OCR."""
+        return self.page_of(offset) in self.ocr_pages

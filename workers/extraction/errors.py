@@ -55,3 +55,9 @@ class DocumentTooLargeError(ExtractionError):
     """More pages, bytes or inflated stream bytes than the configured limits allow."""
 
     reason = "too_large"
+
+
+class OcrFailedError(ExtractionError):
+    """A page without a text layer could not be read by OCR (the engine failed or timed out)."""
+
+    reason = "ocr_failed"

@@ -77,17 +77,19 @@ _ABBREVIATIONS = frozenset(
     | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 )
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
+_CLAUSE_END = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(\[#]?[A-Za-z0-9])")
 
 
-def sentence_spans(text: str, offset: int = 0) -> list[Span]:
+def sentence_spans(text: str, offset: int = 0, *, any_case: bool = False) -> list[Span]:
     """Split ``text`` into sentences (``offset`` is added to the returned offsets).
 
     A sentence ends at ``.``, ``!`` or ``?`` (plus closing quotes or brackets) followed by
-    whitespace and a capital letter or digit, unless the word before is a common abbreviation.
+    whitespace and a capital letter or digit (with ``any_case``, any letter: headings quote
+    requests that start in lower case), unless the word before is a common abbreviation.
     """
     spans: list[Span] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in (_CLAUSE_END if any_case else _SENTENCE_END).finditer(text):
         word = text[max(start, match.start() - 8) : match.start()].split()
         if word and word[-1].lower().lstrip("(") in _ABBREVIATIONS:
             continue
@@ -366,6 +368,11 @@ _DECISION_BASED_ON = re.compile(r"\bDecision\s+based\s+on\s+", re.IGNORECASE)
 _NON_MTUS_LABEL = re.compile(r"^Non-?\s?MTUS\s+Citation:?\s*", re.IGNORECASE)
 _OTHER_GUIDELINES = re.compile(r"\s+and\s+(?=Other Medical Treatment Guidelines\b)")
 _SOURCE_JOIN = re.compile(r",\s+and\s+")
+# Between two web addresses cited in one clause: "<url> and <url>", "<url>, <url>".
+_URL_JOIN = re.compile(
+    r"(?<=\S)(?<![,;])\s*(?:,|;|\band\b|,\s*and\b)\s*(?=(?:https?://|www\.)\S)", re.IGNORECASE
+)
+_ENDS_IN_URL = re.compile(r"(?:https?://|www\.)\S+\Z", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _TITLE_WORD = r"[A-Z][\w&/'()-]*(?:\s+(?:[A-Za-z&][\w&/'()-]*))*?"
 # "<Title> <year>" after ", and ": a plain title, or an Oxford list title such as
@@ -388,7 +395,8 @@ def split_guidelines(field_text: str) -> list[str]:
     broken across lines are rejoined). An MTUS sentence joining sources with
     ``, and <Source> <year>`` becomes one ``MTUS ...`` entry per source (Oxford-list titles such
     as "Forearm, Wrist, and Hand Complaints" stay whole). A non-MTUS clause
-    ``... and Other Medical Treatment Guidelines <ref>`` becomes two entries. "Did not cite" and
+    ``... and Other Medical Treatment Guidelines <ref>`` becomes two entries, and so does a
+    clause citing two web addresses. "Did not cite" and
     "outside of the MTUS" sentences give nothing. A field without any "Decision based on" but
     with some other text gives that text as one entry.
     """
@@ -405,12 +413,26 @@ def split_guidelines(field_text: str) -> list[str]:
             continue
         label = _NON_MTUS_LABEL.match(sentence)
         if label:
-            entries.extend(_OTHER_GUIDELINES.split(sentence[label.end() :]))
+            for clause in _OTHER_GUIDELINES.split(sentence[label.end() :]):
+                entries.extend(split_urls(clause))
         elif sentence.upper().startswith("MTUS "):
             entries.extend("MTUS " + source for source in split_mtus_sources(sentence[5:]))
         else:
             entries.append(sentence)
     return [entry for entry in entries if entry]
+
+
+def split_urls(text: str) -> list[str]:
+    """Split a clause that cites several web addresses ("<url> and <url>") into one entry per
+    address; text before the first address stays with it."""
+    parts: list[str] = []
+    start = 0
+    for join in _URL_JOIN.finditer(text):
+        if _ENDS_IN_URL.search(text, start, join.start()):
+            parts.append(text[start : join.start()])
+            start = join.end()
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
 
 
 def split_mtus_sources(text: str) -> list[str]:

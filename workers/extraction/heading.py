@@ -41,7 +41,7 @@ _ELIGIBLE = (
     r"(?:(?:as\s+)?IMR[\s-]+eligible|eligible\s+for\s+(?:IMR|independent\s+medical\s+review)"
     r"|(?:in|under)\s+dispute|for\s+IMR)"
 )
-_LEAVING = re.compile(rf",?\s+(?:leaving|with)\s+(?P<left>.+?)\s+{_ELIGIBLE}\s*$", _I)
+_LEAVING = re.compile(rf",?\s+leaving\s+(?P<left>.+?)\s+{_ELIGIBLE}\s*$", _I)
 _ORIGINAL_ITSELF = re.compile(r"^(?:the\s+)?(?:whole\s+|entire\s+)?original\s+request$", _I)
 _REMAINDER_ITSELF = re.compile(
     r"^(?:the\s+)?(?:remaining\s+(?:portion|part|balance)|remainder|rest|balance)"
@@ -71,9 +71,11 @@ _AUTHORIZED_FORMS: Final = (
         rf"(?:\s+with\s+modifications?)?(?:\s+by\s+{_ACTOR})?$",
         _I,
     ),
+    # "The Claims Administrator authorized Y", "... modified the request to Y", "... certified
+    # the request with modification to Y".
     re.compile(
-        rf"^{_ACTOR}\s+(?:has\s+|had\s+)?{_GRANTED}(?:\s+with\s+modifications?)?\s+"
-        rf"(?:{_REQUEST}\s+(?:to|for|as)\s+)?(?P<part>.+)$",
+        rf"^{_ACTOR}\s+(?:has\s+|had\s+)?{_GRANTED}(?:\s+{_REQUEST})?"
+        rf"(?:\s+with\s+modifications?)?(?:\s+(?:to|for|as))?\s+(?P<part>.+)$",
         _I,
     ),
     re.compile(
@@ -109,6 +111,7 @@ PARTIAL_LANGUAGE: Final = re.compile(
 )
 """Words only a partial-certification heading uses."""
 
+_NAMES_THE_REQUEST = re.compile(r"^(?:the\s+)?(?:original\s+)?request\b", _I)
 _TRAILING_VERB = re.compile(r"\s*(?:\b(?:is|are)\s*)?:?\s*\Z", _I)
 _NUMBER_WORDS: Final = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -143,6 +146,11 @@ def read_heading(text: str) -> Heading:
         return Heading(treatment, None, False, 0)
     parts = _clauses(treatment)
     partial = _partial(parts)
+    if partial is not None and any(
+        PARTIAL_LANGUAGE.search(part) or _NAMES_THE_REQUEST.match(part)
+        for part in (partial.original_request, partial.authorized, partial.remaining)
+    ):
+        parts.unread += 1  # a part that still speaks of the request was not read apart
     guessed = (
         partial is not None
         and partial.remaining_derived
@@ -154,7 +162,7 @@ def read_heading(text: str) -> Heading:
 
 def opens_with_original_request(text: str) -> bool:
     """Whether ``text`` starts with the original-request clause of a partial certification."""
-    sentences = sentence_spans(join_lines(text))
+    sentences = sentence_spans(join_lines(text), any_case=True)
     return bool(sentences) and _match_any(_ORIGINAL_FORMS, _clause(sentences[0].text)) is not None
 
 
@@ -170,9 +178,8 @@ class _Clauses:
 
 def _clauses(heading: str) -> _Clauses:
     found = _Clauses()
-    for sentence in sentence_spans(heading):
-        for clause in re.split(r";\s*", sentence.text):
-            _assign(found, _clause(clause))
+    for sentence in sentence_spans(heading, any_case=True):
+        _assign(found, _clause(sentence.text))
     return found
 
 
@@ -207,6 +214,9 @@ def _assign(found: _Clauses, clause: str) -> None:
     authorized = _match_any(_AUTHORIZED_FORMS, clause)
     if authorized is not None and found.authorized is None:
         found.authorized = authorized
+        modified = _AUTHORIZED_FORMS[0].match(clause)
+        if modified is not None and found.original is None:
+            found.original = modified.group("subject")  # "X was modified to Y": X was requested
         return
     found.unread += 1
 

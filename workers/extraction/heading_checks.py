@@ -41,9 +41,10 @@ _SAME_THING: Final = {
     **dict.fromkeys(("tens", "transcutaneous"), "tens"),
 }
 """Abbreviations and plain words reviewers use for the same test, therapy or limb."""
-# Lower case starts a fragment unless the phrase opens with an article (a treatment read from a
-# sentence, as layout D names it: "a lumbar support brace").
-_STARTS_MID_PHRASE = re.compile(r"^(?:(?!(?:a|an|the)\s)[a-z]|[,;:)\]/&.-])")
+_STARTS_MID_PHRASE = re.compile(r"^[a-z,;:)\]/&.-]")
+# A treatment named inside a sentence (layout D: "... the request for a lumbar support brace")
+# may open with an article in lower case.
+_STARTS_MID_SENTENCE = re.compile(r"^(?:(?!(?:a|an|the)\s)[a-z]|[,;:)\]/&.-])")
 _NOT_A_REQUEST = re.compile(
     r"\b(?:not|been|has|have|had|does|did|is|are|was|were|met|necessity|criteria|guidelines?|"
     r"documentation|evidence|requirements?|lack|rationale)\b",
@@ -67,12 +68,17 @@ class HeadingSignal:
 
 
 def heading_signals(
-    heading: Heading, partial: PartialCertification | None, rationale: str
+    heading: Heading,
+    partial: PartialCertification | None,
+    rationale: str,
+    *,
+    in_sentence: bool = False,
 ) -> list[HeadingSignal]:
     """Every doubt about ``heading`` (as read) given the item's ``partial`` certification and
-    ``rationale``."""
+    ``rationale``; ``in_sentence`` when the letter names the treatment inside a sentence rather
+    than in a heading of its own."""
     signals: list[HeadingSignal] = []
-    fragment = _fragment(heading)
+    fragment = _fragment(heading, _STARTS_MID_SENTENCE if in_sentence else _STARTS_MID_PHRASE)
     if fragment:
         signals.append(HeadingSignal("treatment_fragment", "treatment", fragment, 0.3))
     if heading.speaks_of_partial and partial is None:
@@ -106,18 +112,24 @@ def heading_signals(
 
 
 def item_signals(
-    treatment: str, partial: PartialCertification | None, rationale: str
+    treatment: str, partial: PartialCertification | None, rationale: str, *, in_sentence: bool
 ) -> list[HeadingSignal]:
     """:func:`heading_signals` for an item as the record holds it (a second reading)."""
-    return heading_signals(read_heading(treatment), partial, rationale)
+    return heading_signals(read_heading(treatment), partial, rationale, in_sentence=in_sentence)
 
 
 def add_heading_evidence(
-    evidence: Evidence, span: Span, heading: Heading, rationale: str, located: float = 1.0
+    evidence: Evidence,
+    span: Span,
+    heading: Heading,
+    rationale: str,
+    *,
+    located: float = 1.0,
+    in_sentence: bool = False,
 ) -> None:
     """Record where ``heading`` was read (``span``) with the confidence its signals leave:
     ``located`` is how surely the heading's bounds were found."""
-    signals = heading_signals(heading, heading.partial, rationale)
+    signals = heading_signals(heading, heading.partial, rationale, in_sentence=in_sentence)
     evidence.add("treatment", span, field_confidence(signals, "treatment", located))
     if heading.speaks_of_partial:
         confidence = field_confidence(signals, "partial_certification")
@@ -130,12 +142,12 @@ def field_confidence(signals: list[HeadingSignal], field: str, read: float = 1.0
     return min([read, *(signal.confidence for signal in signals if signal.field == field)])
 
 
-def _fragment(heading: Heading) -> str | None:
+def _fragment(heading: Heading, mid_phrase: re.Pattern[str]) -> str | None:
     treatment = heading.treatment
     words = _WORD.findall(treatment)
     if not words:
         return "the heading holds no words"
-    if _STARTS_MID_PHRASE.match(treatment):
+    if mid_phrase.match(treatment):
         return "the heading starts in the middle of a phrase"
     if words[0].lower() in _CONNECTORS - {"a", "an", "the", "x", "times"}:
         return "the heading starts with a joining word"

@@ -27,7 +27,12 @@ from workers.extraction.errors import (
     NoTextLayerError,
     UnsupportedMediaTypeError,
 )
+from workers.extraction.ocr_pages import ocr_pages, with_ocr_words
 from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES, check_inflated_size
+from workers.ocr import OcrEngine
+
+DEFAULT_MAX_OCR_PAGES = 20
+"""Most pages without a text layer one document may have OCR'd (a page takes seconds)."""
 
 PDF_MAGIC = b"%PDF-"
 PAGE_BREAK = "\f"
@@ -220,18 +225,32 @@ def read_pdf(
     *,
     max_pages: int | None = None,
     max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
+    ocr: OcrEngine | None = None,
+    max_ocr_pages: int = DEFAULT_MAX_OCR_PAGES,
 ) -> Document:
     """Extract the text layer of a PDF whose Flate streams inflate to at most
     ``max_inflated_bytes`` (checked before PDFium sees the document).
+
+    With an ``ocr`` engine, the pages without a text layer (at most ``max_ocr_pages``) are read
+    by OCR and the document records which pages and words came from it.
 
     Raises EncryptedDocumentError, CorruptDocumentError, DocumentTooLargeError, NoTextLayerError.
     """
     check_inflated_size(data, max_inflated_bytes)
     with _PDFIUM_LOCK:
         pages = _pdf_page_texts(data, max_pages)
-    if not any(_has_text(page) for page in pages):
-        raise NoTextLayerError(f"none of the {len(pages)} page(s) has a text layer")
-    return document_from_pages(pages)
+    scanned = [index for index, page in enumerate(pages) if not _has_text(page)]
+    if ocr is None or not scanned:
+        if len(scanned) == len(pages):
+            raise NoTextLayerError(f"none of the {len(pages)} page(s) has a text layer")
+        return document_from_pages(pages)
+    if len(scanned) > max_ocr_pages:
+        raise DocumentTooLargeError(f"{len(scanned)} pages need OCR, the limit is {max_ocr_pages}")
+    read = ocr_pages(data, scanned, ocr, _PDFIUM_LOCK)
+    texts = [read[index].text if index in read else page for index, page in enumerate(pages)]
+    if not any(_has_text(text) for text in texts):
+        raise NoTextLayerError(f"none of the {len(pages)} page(s) has a text layer or OCR text")
+    return with_ocr_words(document_from_pages(texts), read, normalise_text)
 
 
 def _has_text(page: str) -> bool:
@@ -359,6 +378,7 @@ def load_document(
     media_type: str | None = None,
     max_pages: int | None = None,
     max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
+    ocr: OcrEngine | None = None,
 ) -> Document:
     """Read PDF (sniffed by ``%PDF-`` in the first KiB) or plain-text bytes into a Document.
 
@@ -369,7 +389,7 @@ def load_document(
     if not data.strip():
         raise EmptyDocumentError("input is empty")
     if PDF_MAGIC in data[:1024]:
-        return read_pdf(data, max_pages=max_pages, max_inflated_bytes=max_inflated_bytes)
+        return read_pdf(data, max_pages=max_pages, max_inflated_bytes=max_inflated_bytes, ocr=ocr)
     try:
         return read_text(data, max_pages=max_pages)
     except UnsupportedMediaTypeError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import Token
@@ -18,6 +19,38 @@ if TYPE_CHECKING:  # the runtime imports this module; keep the dependency one-wa
 
 # kafka-python logs record keys and values at DEBUG; never let those through.
 _QUIET_LOGGERS = {"kafka": logging.WARNING, "botocore": logging.WARNING, "urllib3": logging.WARNING}
+
+
+class RepeatLimit(logging.Filter):
+    """Lets one record of each message of the ``prefix`` loggers through per ``window_s``.
+
+    During a broker outage kafka-python logs the same connection error many times a second;
+    the first of a kind passes, the repeats within the window are counted, and the next one
+    to pass says how many were held back.
+    """
+
+    def __init__(
+        self, prefix: str = "kafka", window_s: float = 30.0, clock: Any = time.monotonic
+    ) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._window_s = window_s
+        self._clock = clock
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (record.name == self._prefix or record.name.startswith(self._prefix + ".")):
+            return True
+        key = (record.name, str(record.msg))
+        now = self._clock()
+        passed_at, held = self._seen.get(key, (float("-inf"), 0))
+        if now - passed_at < self._window_s:
+            self._seen[key] = (passed_at, held + 1)
+            return False
+        self._seen[key] = (now, 0)
+        if held:
+            record.msg = f"{record.msg} ({held} more like this in the last {self._window_s:g} s)"
+        return True
 
 
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
@@ -37,6 +70,7 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None
     )
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatLimit())
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())

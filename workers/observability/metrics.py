@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from workers import __version__
 
 _SECONDS_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _FAILURE_KINDS = ("transient", "permanent")
@@ -21,6 +24,14 @@ class StageMetrics:
     """By failure kind (``transient``, ``permanent``)."""
     dead_letters: Counter
     processing_seconds: Histogram
+    dead_letter_reasons: Counter
+    """All stages' dead letters by stage and reason (see :meth:`dead_lettered`)."""
+    stage: str
+
+    def dead_lettered(self, reason: str) -> None:
+        """Count one dead letter of this stage, in total and under its ``reason``."""
+        self.dead_letters.inc()
+        self.dead_letter_reasons.labels(self.stage, reason).inc()
 
 
 class RuntimeMetrics:
@@ -37,6 +48,12 @@ class RuntimeMetrics:
         self.dead_letters = Counter(
             "imr_dead_letters", "Records sent to the dead-letter topic", ["stage"], registry=r
         )
+        self.dead_letter_reasons = Counter(
+            "imr_dead_letters_by_reason",
+            "Records sent to the dead-letter topic, by the reason recorded with them",
+            ["stage", "reason"],
+            registry=r,
+        )
         self.processing_seconds = Histogram(
             "imr_processing_seconds",
             "Time to settle one record, retries included",
@@ -51,6 +68,16 @@ class RuntimeMetrics:
             registry=r,
         )
         self._lag_series: dict[str, set[tuple[str, str]]] = {}
+        self.broker_connected = Gauge(
+            "imr_broker_connected",
+            "1 while the stage's last broker request (group join, lag lookup every few seconds) "
+            "succeeded, 0 while it fails",
+            ["stage"],
+            registry=r,
+        )
+        Info("imr_build", "Version of the workers and of Python", registry=r).info(
+            {"version": __version__, "python": platform.python_version()}
+        )
 
     def for_stage(self, stage: str) -> StageMetrics:
         """The stage's series, exported at zero from now on (before anything happens), for
@@ -63,6 +90,8 @@ class RuntimeMetrics:
             },
             dead_letters=self.dead_letters.labels(stage),
             processing_seconds=self.processing_seconds.labels(stage),
+            dead_letter_reasons=self.dead_letter_reasons,
+            stage=stage,
         )
 
     def record_lag(self, stage: str, lag: Iterable[tuple[tuple[str, int], int]]) -> None:

@@ -14,6 +14,7 @@ from workers.runtime.retry import RetryPolicy
 DLQ_HEADER_PREFIX = "imr.dlq."
 DLQ_STAGE = "imr.dlq.stage"
 DLQ_ERROR_CLASS = "imr.dlq.error_class"
+DLQ_KIND = "imr.dlq.kind"
 DLQ_REASON = "imr.dlq.reason"
 DLQ_ATTEMPT = "imr.dlq.attempt"
 DLQ_SOURCE_TOPIC = "imr.dlq.source_topic"
@@ -44,6 +45,7 @@ class DeadLetterPolicy:
         described: Headers = (
             (DLQ_STAGE, self.stage.encode()),
             (DLQ_ERROR_CLASS, failure.error_class.encode()),
+            (DLQ_KIND, failure.kind.encode()),
             (DLQ_REASON, failure.reason.encode()),
             (DLQ_ATTEMPT, str(attempt).encode()),
             (DLQ_SOURCE_TOPIC, message.topic.encode()),

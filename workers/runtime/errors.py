@@ -1,7 +1,12 @@
-"""Failure vocabulary for handlers, and classification of exceptions raised by libraries.
+"""Failure vocabulary for handlers, and the runtime's classification of what they raise.
 
-A :class:`Failure` carries only an exception *class name* and a stable reason code: exception
-messages can quote document text, so they are never logged or written to a dead letter.
+Domain packages translate their own failures at the edge, where they happen: the object store
+raises :class:`TransientError` or :class:`PermanentError` subclasses for every S3 failure, and the
+parse handler turns extraction errors into :class:`PermanentError` with the extractor's reason.
+The runtime therefore knows only its own vocabulary, the Kafka client it drives, and the
+standard library's connection and timeout errors; anything else is an unexpected (permanent)
+error. A :class:`Failure` carries only an exception *class name* and a stable reason code:
+exception messages can quote document text, so they are never logged or written to a dead letter.
 """
 
 from __future__ import annotations
@@ -11,8 +16,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import structlog
-
-from workers.extraction.errors import ExtractionError
 
 log = structlog.get_logger(__name__)
 
@@ -54,38 +57,11 @@ _TRANSIENT_BUILTINS: tuple[type[BaseException], ...] = (
     TimeoutError,
     socket.timeout,
 )
-_BOTOCORE_TRANSIENT_CODES = frozenset(
-    {
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "Throttling",
-        "ThrottlingException",
-        "SlowDown",
-        "ServiceUnavailable",
-        "InternalError",
-        "RequestLimitExceeded",
-    }
-)
 
 
 def _qualified_name(exc: BaseException) -> str:
     cls = type(exc)
     return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _is_transient_botocore(exc: BaseException) -> bool:
-    try:
-        from botocore import exceptions as bce
-    except ImportError:  # pragma: no cover - botocore is a dependency of boto3
-        return False
-    if isinstance(exc, bce.ClientError):
-        error = exc.response.get("Error", {})
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return error.get("Code") in _BOTOCORE_TRANSIENT_CODES or int(status) >= 500
-    return isinstance(
-        exc,
-        bce.ConnectionError | bce.HTTPClientError | bce.ReadTimeoutError | bce.ConnectTimeoutError,
-    )
 
 
 def _is_transient_kafka(exc: BaseException) -> bool:
@@ -101,22 +77,16 @@ def _is_transient_kafka(exc: BaseException) -> bool:
 def classify(exc: BaseException) -> Failure:
     """Decide whether ``exc`` is worth retrying.
 
-    Our own errors say so themselves; timeouts, connection errors, throttling and 5xx responses
-    from botocore and retriable Kafka errors are transient; extraction errors are permanent with
-    their stable reason; anything else is permanent and logged by class name only.
+    Our own errors (and the domain errors built on them) say so themselves; timeouts,
+    connection errors and retriable Kafka errors are transient; anything else is permanent and
+    logged by class name only.
     """
     name = _qualified_name(exc)
     if isinstance(exc, TransientError):
         return Failure("transient", name, "transient")
     if isinstance(exc, PermanentError):
         return Failure("permanent", name, exc.reason)
-    if isinstance(exc, ExtractionError):
-        return Failure("permanent", name, exc.reason)
-    if (
-        isinstance(exc, _TRANSIENT_BUILTINS)
-        or _is_transient_botocore(exc)
-        or _is_transient_kafka(exc)
-    ):
+    if isinstance(exc, _TRANSIENT_BUILTINS) or _is_transient_kafka(exc):
         return Failure("transient", name, "dependency_unavailable")
     if isinstance(exc, UnicodeDecodeError | ValueError):
         return Failure("permanent", name, "undecodable")

@@ -3,28 +3,37 @@
 kafka-python 3 drives network IO (heartbeats included) on a background thread and calls rebalance
 listeners on that thread, where blocking client calls are refused; the listener adapter therefore
 commits revoked offsets with an awaited asynchronous commit.
+
+A static member (``settings.instance_id``, KIP-345) never sends LeaveGroup itself: its partitions
+would wait for the session timeout after a clean stop (a scale-down, a rolling update). On
+:meth:`KafkaTransportConsumer.close` it is therefore removed from its group through the admin
+API, so the others take its partitions at once; a restart with the same instance id is not
+affected (it was never removed) and takes its partitions back at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import time
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import structlog
-from kafka import AsyncConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import AsyncConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KafkaTopicPartition
+from kafka.admin import MemberToRemove
 from kafka.errors import KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata
 
 from workers.config import Settings
 from workers.runtime.errors import DeliveryError, PermanentError
-from workers.runtime.kafka_config import consumer_config, producer_config
+from workers.runtime.kafka_config import client_config, consumer_config, producer_config
 from workers.runtime.messages import Message, Output, TopicPartition
 from workers.runtime.transport import Offsets, RebalanceListener
 
 log = structlog.get_logger(__name__)
 
 _LAG_TIMEOUT_MS = 5000
+_LEAVE_TIMEOUT_MS = 5000
 
 
 def _kafka_offsets(offsets: Offsets) -> dict[KafkaTopicPartition, OffsetAndMetadata]:
@@ -82,7 +91,30 @@ class KafkaTransport:
         else:
             adapter = None if listener is None else _ListenerAdapter(listener, consumer)
             consumer.subscribe(list(topics), listener=adapter)
+        instance_id = self._settings.instance_id
+        if group_id is not None and instance_id:  # a static member: see the module docstring
+            return KafkaTransportConsumer(consumer, self._leave(group_id, instance_id))
         return KafkaTransportConsumer(consumer)
+
+    def _leave(self, group_id: str, instance_id: str) -> Callable[[], None]:
+        """Removes static member ``instance_id`` from ``group_id``, at most a few seconds."""
+
+        def leave() -> None:
+            admin = KafkaAdminClient(
+                **client_config(self._settings)
+                | {
+                    "bootstrap_timeout_ms": _LEAVE_TIMEOUT_MS,
+                    "request_timeout_ms": _LEAVE_TIMEOUT_MS,
+                }
+            )
+            try:
+                admin.remove_group_members(
+                    group_id, [MemberToRemove(group_instance_id=instance_id)]
+                )
+            finally:
+                admin.close()
+
+        return leave
 
     def producer(self, transactional_id: str | None = None) -> KafkaTransportProducer:
         producer = KafkaProducer(**producer_config(self._settings, transactional_id))
@@ -103,8 +135,9 @@ def _all_partitions(consumer: KafkaConsumer, topics: Sequence[str]) -> list[Kafk
 
 
 class KafkaTransportConsumer:
-    def __init__(self, consumer: KafkaConsumer) -> None:
+    def __init__(self, consumer: KafkaConsumer, leave: Callable[[], None] | None = None) -> None:
         self._consumer = consumer
+        self._leave = leave
 
     @property
     def group_metadata(self) -> Any:
@@ -133,13 +166,19 @@ class KafkaTransportConsumer:
         return _ours(self._consumer.assignment())
 
     def lag(self) -> dict[TopicPartition, int]:
-        """Measured against the end offsets for this consumer's isolation level (a network call)."""
+        """Measured against the end offsets for this consumer's isolation level (network calls,
+        all within one timeout: the stage loop must not stall on a broker that is gone)."""
         assigned = list(self._consumer.assignment())
         if not assigned:
             return {}
+        deadline = time.monotonic() + _LAG_TIMEOUT_MS / 1000
+
+        def remaining_ms() -> int:
+            return max(0, int((deadline - time.monotonic()) * 1000))
+
         try:
-            ends = self._consumer.end_offsets(assigned, timeout_ms=_LAG_TIMEOUT_MS)
-            positions = {tp: self._consumer.position(tp, _LAG_TIMEOUT_MS) for tp in assigned}
+            ends = self._consumer.end_offsets(assigned, timeout_ms=remaining_ms())
+            positions = {tp: self._consumer.position(tp, remaining_ms()) for tp in assigned}
         except KafkaError as exc:
             raise DeliveryError(f"lag lookup failed: {type(exc).__name__}") from exc
         return {
@@ -150,6 +189,11 @@ class KafkaTransportConsumer:
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
+        if self._leave is not None:
+            try:
+                self._leave()
+            except KafkaError as exc:
+                log.warning("leave_group_failed", error_class=type(exc).__name__)
 
 
 def _message(record: Any, topic: str, partition: int) -> Message:

@@ -37,6 +37,8 @@ POLL_TIMEOUT_S = 1.0
 # of the transaction timeout (see _batch_budget).
 POLL_BUDGET_SHARE = 0.5
 LAG_REFRESH_S = 5.0
+CLOSE_MIN_S = 5.0
+"""What :meth:`StageRunner.close` gets at least, even when the stop deadline has passed."""
 
 
 def group_id(settings: Settings, stage: Role) -> str:
@@ -44,7 +46,9 @@ def group_id(settings: Settings, stage: Role) -> str:
 
 
 def default_instance_id() -> str:
-    """Unique per runner (host, process, random suffix) when ``settings.instance_id`` is unset."""
+    """Unique per runner (host, process, random suffix) when neither the caller nor
+    ``settings.instance_id`` names one (``imr worker`` always does: see
+    :func:`workers.cli.worker.stable_settings`)."""
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
@@ -92,6 +96,7 @@ class StageRunner:
         self._policy = policy or FailurePolicy.from_settings(settings, name)
         self.metrics = metrics or RuntimeMetrics()
         self._series = self.metrics.for_stage(name)
+        self._connected = self.metrics.broker_connected.labels(name)
         self._exactly_once = settings.delivery_mode == "exactly_once"
         self._read_committed = read_committed or self._exactly_once
         self._instance_id = instance_id or settings.instance_id or default_instance_id()
@@ -178,7 +183,34 @@ class StageRunner:
                 while not self._stopping.is_set():
                     self._poll_or_back_off()
             finally:
+                self._close_in_time()
+
+    def _close_in_time(self) -> None:
+        """:meth:`close`, given until the stop deadline but at least :data:`CLOSE_MIN_S`.
+
+        With the broker gone, a final commit or a leave request can block far longer than an
+        orchestrator waits before its kill. Past the deadline the worker stops waiting (the
+        client's threads are daemons): what was not committed is consumed again, and an open
+        transaction is aborted by the next instance or the broker's transaction timeout.
+        """
+        now = time.monotonic()
+        grace = self._settings.shutdown_grace_seconds
+        remaining = self._stop_deadline - now if self._stopping.is_set() else grace
+        failed: list[BaseException] = []
+
+        def close() -> None:
+            try:
                 self.close()
+            except BaseException as exc:  # re-raised on the caller's thread
+                failed.append(exc)
+
+        closer = threading.Thread(target=close, name="imr-close", daemon=True)
+        closer.start()
+        closer.join(max(remaining, CLOSE_MIN_S))
+        if closer.is_alive():
+            self._log.warning("close_timed_out", waited_s=round(time.monotonic() - now, 1))
+        elif failed:
+            raise failed[0]
 
     def _poll_or_back_off(self) -> None:
         """One :meth:`poll_once`; while the broker is unreachable, wait and try again.
@@ -193,6 +225,7 @@ class StageRunner:
             if not failure.retryable:
                 raise
             self._poll_failures += 1
+            self._connected.set(0)
             delay = self._policy.retry.delay(self._poll_failures)
             self._log.warning(
                 "poll_failed",
@@ -237,6 +270,7 @@ class StageRunner:
         with self._lock:
             self._owned |= set(partitions)
             self._assigned_once = True
+        self._connected.set(1)
         self._log.info("partitions_assigned", partitions=_describe(partitions))
 
     def on_revoked(self, partitions: Collection[TopicPartition]) -> Offsets:
@@ -379,7 +413,7 @@ class StageRunner:
         self, message: Message, failure: Failure, attempt: int, producer: Producer
     ) -> None:
         producer.send(self._policy.dead_letter.dead_letter(message, failure, attempt))
-        self._series.dead_letters.inc()
+        self._series.dead_lettered(failure.reason)
         self._log.warning(
             "dead_lettered",
             error_class=failure.error_class,
@@ -442,6 +476,11 @@ class StageRunner:
         if now - self._lag_refreshed >= LAG_REFRESH_S:
             self._lag_refreshed = now
             try:
-                self.metrics.record_lag(self.name, self._lag().items())
+                lag = self._lag()
             except DeliveryError:
+                self._connected.set(0)
                 self._log.warning("lag_unavailable")
+                return
+            if lag:  # the lookup asked the broker
+                self._connected.set(1)
+            self.metrics.record_lag(self.name, lag.items())

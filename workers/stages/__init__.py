@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+from prometheus_client import CollectorRegistry, Counter
+
 from workers.config import Settings, Stage
 from workers.runtime import Handler
 from workers.stages.enrich import make_enrich_handler
 from workers.stages.ingest import make_ingest_handler, received_event, source_object
+from workers.stages.notifications import IGNORED_REASONS
 from workers.stages.parse import make_parse_handler
 from workers.stages.validate import make_validate_handler
 from workers.storage import ObjectStore, S3ObjectStore
@@ -37,12 +40,26 @@ def source_topic(stage: Stage, settings: Settings) -> str:
 
 
 def build_handler(
-    stage: Stage, settings: Settings, *, store: ObjectStore | None = None
+    stage: Stage,
+    settings: Settings,
+    *,
+    store: ObjectStore | None = None,
+    registry: CollectorRegistry | None = None,
 ) -> tuple[str, Handler]:
     """The topic ``stage`` consumes and its handler. ``parse`` reads letters from ``store``
-    (default: the S3 store described by ``settings``)."""
+    (default: the S3 store described by ``settings``); ``ingest`` counts the notification
+    records it ignores, by reason, as ``imr_notifications_ignored_total`` on ``registry`` (a
+    registry of its own when none is given)."""
     if stage == "ingest":
-        handler = make_ingest_handler(settings)
+        counter = Counter(
+            "imr_notifications_ignored",
+            "Bucket notification records that announce no letter, by reason",
+            ["reason"],
+            registry=registry if registry is not None else CollectorRegistry(),
+        )
+        for reason in IGNORED_REASONS:
+            counter.labels(reason)
+        handler = make_ingest_handler(settings, ignored=lambda reason: counter.labels(reason).inc())
     elif stage == "parse":
         handler = make_parse_handler(settings, store or S3ObjectStore.from_settings(settings))
     elif stage == "validate":

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import structlog
 
 from schemas.events import LetterReceived, LetterReceivedData, SourceObject, stage_source
 from workers.config import Settings
 from workers.runtime import Handler, Message, Output
 from workers.stages.codec import decode, emit
-from workers.stages.notifications import ObjectFilter, parse_notification
+from workers.stages.notifications import ObjectFilter, read_notification
 from workers.storage import ObjectInfo
 
 _SOURCE = stage_source("ingest")
+_log = structlog.get_logger("imr.ingest")
 _CLOUDEVENT_TYPE_HEADER = "ce_type"
 
 
@@ -35,12 +38,16 @@ def received_event(source: SourceObject, *, event_source: str = _SOURCE) -> Lett
     )
 
 
-def make_ingest_handler(settings: Settings) -> Handler:
+def make_ingest_handler(
+    settings: Settings, *, ignored: Callable[[str], None] = lambda reason: None
+) -> Handler:
     """Reads ``settings.topic_s3_events``; writes ``settings.topic_letters_received``.
 
     Records carrying a CloudEvents ``ce_type`` header are ``letter.received`` events published
     straight to the events topic by tools that know only that topic; they pass through
-    unchanged. Every other record is a bucket notification.
+    unchanged. Every other record is a bucket notification; each of its records that announces
+    no letter is logged once, at info, with the reason, and passed to ``ignored`` (the worker
+    counts them).
     """
     accept = ObjectFilter.from_settings(settings)
     topic = settings.topic_letters_received
@@ -48,9 +55,10 @@ def make_ingest_handler(settings: Settings) -> Handler:
     def handle(message: Message) -> Sequence[Output]:
         if message.header(_CLOUDEVENT_TYPE_HEADER) is not None:
             return [emit(topic, decode(message, LetterReceived))]
-        return [
-            emit(topic, received_event(found))
-            for found in parse_notification(message.value, accept)
-        ]
+        notification = read_notification(message.value, accept)
+        for reason in notification.ignored:
+            _log.info("notification ignored", reason=reason)
+            ignored(reason)
+        return [emit(topic, received_event(found)) for found in notification.objects]
 
     return handle

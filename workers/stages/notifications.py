@@ -12,6 +12,7 @@ Accepted shapes, as the stores publish them:
 
 Only ``ObjectCreated:*`` records (with or without the ``s3:`` prefix) announce a letter; other
 events are ignored, as are objects outside the configured bucket, prefix and suffixes.
+:func:`read_notification` says why each ignored record was ignored (:data:`IGNORED_REASONS`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ from workers.storage import normalise_etag
 
 _TEST_EVENT = "s3:TestEvent"
 _CREATED = "ObjectCreated:"
+_REMOVED = "ObjectRemoved:"
+
+IGNORED_REASONS = (
+    "test_event",
+    "object_removed",
+    "other_event",
+    "other_bucket",
+    "outside_prefix",
+    "folder",
+    "unsupported_type",
+)
+"""Why a notification record announces no letter."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +61,34 @@ class ObjectFilter:
         return cls(settings.s3_bucket, settings.s3_prefix, settings.s3_suffixes)
 
     def accepts(self, bucket: str, key: str) -> bool:
-        if bucket != self.bucket or not key.startswith(self.prefix) or key.endswith("/"):
-            return False
+        return self.rejection(bucket, key) is None
+
+    def rejection(self, bucket: str, key: str) -> str | None:
+        """Why the object is not a letter to read (one of :data:`IGNORED_REASONS`), or ``None``."""
+        if bucket != self.bucket:
+            return "other_bucket"
+        if not key.startswith(self.prefix):
+            return "outside_prefix"
+        if key.endswith("/"):
+            return "folder"
         lowered = key.lower()
-        return not self.suffixes or any(lowered.endswith(s.lower()) for s in self.suffixes)
+        if self.suffixes and not any(lowered.endswith(s.lower()) for s in self.suffixes):
+            return "unsupported_type"
+        return None
 
 
-def parse_notification(payload: bytes, accept: ObjectFilter) -> list[SourceObject]:
-    """The created objects ``payload`` announces that ``accept`` lets through, in order.
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """What one notification announces: the letters to read, and why other records are not."""
+
+    objects: list[SourceObject]
+    ignored: list[str]
+    """One reason (of :data:`IGNORED_REASONS`) per ignored record, in order."""
+
+
+def read_notification(payload: bytes, accept: ObjectFilter) -> Notification:
+    """The created objects ``payload`` announces that ``accept`` lets through, in order, and
+    the reason for every record it does not.
 
     Raises :class:`PermanentError` when the payload is not JSON or not a known shape.
     """
@@ -63,30 +96,46 @@ def parse_notification(payload: bytes, accept: ObjectFilter) -> list[SourceObjec
         document = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PermanentError("malformed_notification") from error
-    created = (_created_object(record) for record in _records(document))
-    return [o for o in created if o is not None and accept.accepts(o.bucket, o.key)]
+    if isinstance(document, Mapping) and document.get("Event") == _TEST_EVENT:
+        return Notification([], ["test_event"])
+    objects: list[SourceObject] = []
+    ignored: list[str] = []
+    for record in _records(document):
+        found = _created_object(record)
+        if isinstance(found, str):
+            ignored.append(found)
+        elif (reason := accept.rejection(found.bucket, found.key)) is not None:
+            ignored.append(reason)
+        else:
+            objects.append(found)
+    return Notification(objects, ignored)
+
+
+def parse_notification(payload: bytes, accept: ObjectFilter) -> list[SourceObject]:
+    """The created objects ``payload`` announces that ``accept`` lets through, in order."""
+    return read_notification(payload, accept).objects
 
 
 def _records(document: Any) -> Sequence[Any]:
     if isinstance(document, list):
         return document
     if isinstance(document, Mapping):
-        if document.get("Event") == _TEST_EVENT:
-            return []
         records = document.get("Records")
         if isinstance(records, list):
             return records
     raise PermanentError("unknown_notification_shape")
 
 
-def _created_object(record: Any) -> SourceObject | None:
+def _created_object(record: Any) -> SourceObject | str:
+    """The object a record announces as created, or why it announces none."""
     if not isinstance(record, Mapping):
         raise PermanentError("malformed_notification_record")
     event_name = record.get("eventName")
     if not isinstance(event_name, str):
         raise PermanentError("malformed_notification_record")
-    if not event_name.removeprefix("s3:").startswith(_CREATED):
-        return None
+    event = event_name.removeprefix("s3:")
+    if not event.startswith(_CREATED):
+        return "object_removed" if event.startswith(_REMOVED) else "other_event"
     s3 = _mapping(record.get("s3"))
     bucket = _mapping(s3.get("bucket")).get("name")
     obj = _mapping(s3.get("object"))

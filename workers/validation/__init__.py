@@ -10,10 +10,17 @@ from typing import Final
 
 from schemas.letter import LetterRecord
 from schemas.validation import ValidationResult
-from workers.validation import header, headings, items, quality
+from workers.validation import citations, header, headings, items, ocr, quality
 from workers.validation.rule import Finding, Rule
 
-RULES: Final[tuple[Rule, ...]] = (*items.RULES, *headings.RULES, *header.RULES, *quality.RULES)
+RULES: Final[tuple[Rule, ...]] = (
+    *items.RULES,
+    *headings.RULES,
+    *citations.RULES,
+    *header.RULES,
+    *quality.RULES,
+    *ocr.RULES,
+)
 
 
 def validate(record: LetterRecord) -> ValidationResult:

@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Final
 
-from schemas.letter import LetterRecord
+from schemas.letter import Layout, LetterRecord
 from workers.extraction.heading_checks import item_signals
 from workers.validation.rule import Finding, Rule, item_field
+
+TREATMENT_IN_SENTENCE: Final[frozenset[Layout]] = frozenset({"D"})
+"""Layouts that name each treatment inside a sentence rather than in a heading of its own."""
 
 
 def _signals_of(code: str) -> Callable[[LetterRecord], Iterator[Finding]]:
     def check(record: LetterRecord) -> Iterator[Finding]:
+        in_sentence = record.layout in TREATMENT_IN_SENTENCE
         for index, item in enumerate(record.items):
-            for signal in item_signals(item.treatment, item.partial_certification, item.rationale):
+            signals = item_signals(
+                item.treatment, item.partial_certification, item.rationale, in_sentence=in_sentence
+            )
+            for signal in signals:
                 if signal.code == code:
                     yield Finding(item_field(index, signal.field), signal.message)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Final
 
 from schemas.letter import LetterRecord
+from workers.validation.ocr import OCR_WARNING_CODES
 from workers.validation.rule import Finding, Rule, item_field
 
 CONFIDENCE_THRESHOLD: Final = 0.6
@@ -20,6 +21,8 @@ the header value itself was not read surely from its label."""
 
 def _extractor_warnings(record: LetterRecord) -> Iterator[Finding]:
     for warning in record.warnings:
+        if warning.code in OCR_WARNING_CODES:
+            continue
         if (
             warning.code == LETTER_DISAGREES_WITH_ITSELF
             and record.confidence.get(warning.field) == 1

@@ -118,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = commands.add_parser("down", help="stop every service of the stack")
     stop.add_argument("--purge", action="store_true", help="also delete the state folder")
     commands.add_parser("status", help="show what runs (exit 3 unless everything runs)")
-    commands.add_parser("env", help="print shell exports that point the tests at the stack")
+    commands.add_parser(
+        "env", help="print shell exports that point the workers, imr and the tests at the stack"
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.ERROR)  # kafka-python warns on every refused connect
@@ -133,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "status":
             return 0 if status(settings) else 3
         else:
-            for key, value in settings.services().to_env().items():
+            services = settings.services()
+            for key, value in {**services.to_worker_env(), **services.to_env()}.items():
                 print(f"export {key}={shlex.quote(value)}")
     except StackError as exc:
         say(f"error: {exc}")

@@ -36,6 +36,19 @@ class Services:
             env["S3_EVENTS_TOPIC"] = self.s3_events_topic
         return env
 
+    def to_worker_env(self) -> dict[str, str]:
+        """The ``IMR_*`` variables the workers and the ``imr`` commands read."""
+        env = {
+            "IMR_KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+            "IMR_S3_ENDPOINT_URL": self.s3.endpoint_url,
+            "IMR_S3_ACCESS_KEY_ID": self.s3.access_key,
+            "IMR_S3_SECRET_ACCESS_KEY": self.s3.secret_key,
+            "IMR_S3_REGION": self.s3.region,
+        }
+        if self.s3_events_topic:
+            env["IMR_TOPIC_S3_EVENTS"] = self.s3_events_topic
+        return env
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Services | None:
         """Services named by environment variables, or ``None`` when none are named.

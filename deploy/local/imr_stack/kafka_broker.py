@@ -19,14 +19,18 @@ LOG4J_VERSION = "2.25.5"
 EVENTS_TOPIC_PARTITIONS = 4
 
 
-def render_pom(kafka_version: str) -> str:
+def render_pom(kafka_version: str, *kafka_artifacts: str) -> str:
     """A throw-away POM whose runtime dependencies are everything the broker needs.
 
     ``kafka_2.13`` brings log4j-core but no SLF4J binding for its slf4j-api 1.7,
     so the matching log4j bridge is added to route broker logging through log4j2.
+    ``kafka_artifacts`` adds more Kafka modules of the same version (e.g. ``kafka-tools``).
     """
     deps = [
-        ("org.apache.kafka", "kafka_2.13", kafka_version),
+        ("org.apache.kafka", artifact, kafka_version)
+        for artifact in ("kafka_2.13", *kafka_artifacts)
+    ]
+    deps += [
         ("org.apache.logging.log4j", "log4j-core", LOG4J_VERSION),
         ("org.apache.logging.log4j", "log4j-slf4j-impl", LOG4J_VERSION),
     ]
@@ -120,6 +124,28 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, timeout: float) ->
         admin.close()
 
 
+def resolve_jars(pom: str, libs: Path) -> None:
+    """Copy the runtime dependencies of ``pom`` from Maven Central into ``libs``, once.
+
+    The POM is kept next to ``libs``; a folder that already holds the broker jar is reused.
+    """
+    if libs.is_dir() and any(libs.glob("kafka_2.13-*.jar")):
+        return
+    mvn = require_tool("mvn")
+    work = libs.parent
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "pom.xml").write_text(pom)
+    partial = work / f"{libs.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    run_checked(
+        [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={partial}"],
+        cwd=work,
+        what="resolving Kafka from Maven Central",
+    )
+    shutil.rmtree(libs, ignore_errors=True)
+    partial.rename(libs)
+
+
 def _admin(bootstrap: str) -> KafkaAdminClient:
     return KafkaAdminClient(
         bootstrap_servers=bootstrap, client_id="imr-stack", request_timeout_ms=5000
@@ -147,21 +173,7 @@ class KafkaBroker:
 
     def install(self) -> None:
         """Resolve the broker's jars into the cache once; later starts reuse them."""
-        if self.libs.is_dir() and any(self.libs.glob("kafka_2.13-*.jar")):
-            return
-        mvn = require_tool("mvn")
-        work = self.libs.parent
-        work.mkdir(parents=True, exist_ok=True)
-        (work / "pom.xml").write_text(render_pom(self.settings.kafka_version))
-        partial = work / "lib.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        run_checked(
-            [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={partial}"],
-            cwd=work,
-            what="resolving Kafka from Maven Central",
-        )
-        shutil.rmtree(self.libs, ignore_errors=True)
-        partial.rename(self.libs)
+        resolve_jars(render_pom(self.settings.kafka_version), self.libs)
 
     def configure(self) -> Path:
         """Write the broker config and, on first use, format the storage. Returns the config."""

@@ -50,7 +50,7 @@ def looks_like_imr_letter(doc: Document) -> bool:
 
 
 def detect(doc: Document, parsers: tuple[LayoutParser, ...] = PARSERS) -> LayoutParser:
-    """The parser with the highest score (first wins a tie).
+    """The parser with the highest score (first wins a tie, so a full score ends the search).
 
     Raises UnknownLayoutError for an IMR-looking letter no parser accepts and NotALetterError for
     anything else.
@@ -61,6 +61,8 @@ def detect(doc: Document, parsers: tuple[LayoutParser, ...] = PARSERS) -> Layout
         score = parser.score(doc)
         if score > best_score:
             best, best_score = parser, score
+        if best_score >= 1.0:
+            break
     if best is not None and best_score >= MIN_SCORE:
         return best
     if looks_like_imr_letter(doc):

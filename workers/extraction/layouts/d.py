@@ -255,7 +255,7 @@ def _item(
     said = conclusion(rationale)
     treatment_span = _treatment_span(decision, detail)
     heading = read_heading(treatment_span.text)
-    add_heading_evidence(evidence, treatment_span, heading, rationale)
+    add_heading_evidence(evidence, treatment_span, heading, rationale, in_sentence=True)
     outcome = _outcome(number, decision, said, evidence, warnings)
     claims_administrator = _relied_upon(fields.get(_CA_FIELD), evidence, "claims_administrator")
     reviewer = _relied_upon(fields.get(_REVIEWER_FIELD), evidence, "reviewer")

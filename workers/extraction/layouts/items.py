@@ -53,9 +53,11 @@ _TRAILER_HEADING = re.compile(
 # continues it, however short the line is.
 _OPEN_ENDING = re.compile(
     r"(?:\b(?:of|the|a|an|and|or|for|to|with|in|on|at|by|per|from|into|x|times|including)"
-    r"|[,&/(+-])\Z",
+    r"|[,:&/(+-])\Z",
     re.IGNORECASE,
 )
+# A line that starts with one of these marks continues a phrase: no heading opens with it.
+_CANNOT_OPEN = re.compile(r"[#(),;:&/\]%]")
 # How surely a heading's first line was found, by the evidence that ended the text before it.
 _START_FOUND_BY_BREAK = 1.0
 _START_FOUND_BY_SHAPE = 0.9
@@ -154,13 +156,17 @@ def _closing_matter_start(text: str, start: int) -> int:
 
 
 def _lines_before(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """``(line_start, line_end)`` of every line in ``text[start:end]``, last line first."""
+    """``(line_start, line_end)`` of every line in ``text[start:end]``, last line first. A page
+    break next to a line break is one break, not a blank line."""
     lines: list[tuple[int, int]] = []
     line_end = end
     while line_end > start:
         line_start = max(text.rfind("\n", start, line_end), text.rfind("\f", start, line_end))
         line_start = start if line_start < start else line_start + 1
-        lines.append((line_start, line_end))
+        empty = line_start == line_end
+        page_edge = "\f" in text[max(line_start - 1, 0) : line_end + 1]
+        if not (empty and page_edge):
+            lines.append((line_start, line_end))
         line_end = line_start - 1
     return lines
 
@@ -223,23 +229,34 @@ def _partial_opening(text: str, region_start: int, start: int, end: int) -> int 
     return None
 
 
+def _continues(text: str, before: list[tuple[int, int]]) -> bool:
+    """Whether the nearest line ``before`` a candidate continues a paragraph begun earlier
+    (rather than opening one: a short first line of the heading itself)."""
+    if len(before) < 2:
+        return False
+    start, end = before[1]
+    earlier = text[start:end].strip()
+    return bool(earlier) and not _SENTENCE_TERMINATED.search(earlier)
+
+
 def _ends_paragraph(
     text: str, line: tuple[int, int], before: list[tuple[int, int]], width: int
 ) -> float | None:
     """Whether the lines ``before`` a candidate heading ``line`` (nearest first) end a
     paragraph, and how surely: the nearest is blank or ends a sentence (sure); it is much
-    shorter than the full lines around it (``width`` characters), or the two together end in
-    a verdict (a rationale whose full stop is missing). A line that leaves its phrase open, or
-    a candidate that starts in lower case, continues the paragraph instead. ``None`` when the
+    shorter than the full lines around it (``width`` characters) and continues an unfinished
+    line, or the two together end in a verdict (a rationale whose full stop is missing). A
+    line that leaves its phrase open, or a candidate that starts in lower case or with a mark
+    no heading opens with ("#27", "(4)"), continues the paragraph instead. ``None`` when the
     paragraph goes on."""
     start, end = before[0]
     nearest = text[start:end].strip()
     if not nearest or _SENTENCE_TERMINATED.search(nearest):
         return _START_FOUND_BY_BREAK
     candidate = text[line[0] : line[1]].strip()
-    if _OPEN_ENDING.search(nearest) or candidate[:1].islower():
+    if _OPEN_ENDING.search(nearest) or candidate[:1].islower() or _CANNOT_OPEN.match(candidate):
         return None
-    if width >= _MIN_FULL_LINE and end - start < width * _SHORT_LINE:
+    if width >= _MIN_FULL_LINE and end - start < width * _SHORT_LINE and _continues(text, before):
         return _START_FOUND_BY_SHAPE
     tail = text[before[-1][0] : end]
     sentences = sentence_spans(tail)
@@ -266,7 +283,7 @@ def _item(
     rationale_span = fields.span(doc, "rationale", item_end)
     rationale = join_lines(rationale_span.text) if rationale_span else ""
     read = read_heading(heading.span.text)
-    add_heading_evidence(evidence, heading.span, read, rationale, heading.start_confidence)
+    add_heading_evidence(evidence, heading.span, read, rationale, located=heading.start_confidence)
     said = conclusion(rationale)
     stated = outcome_word(outcome_match.group(1)) if outcome_match else None
     outcome, agrees = checked_outcome(

@@ -42,7 +42,7 @@ def read_reviewer(doc: Document, block: Span | None, evidence: Evidence) -> Revi
     """Reviewer credentials from ``block``.
 
     The labels ``Certification(s)/Specialty:`` and ``State(s) of Licensure:`` (a value may wrap
-    onto a second line) give confidence 1.0. Otherwise prose gives 0.9: "Board Certified in
+    onto up to three more lines) give confidence 1.0. Otherwise prose gives 0.9: "Board Certified in
     Anesthesiology, has a subspecialty in Pain Medicine and is licensed to practice in California
     and Texas" -> "Anesthesiology, Pain Medicine", ["California", "Texas"].
     """
@@ -87,13 +87,19 @@ def _part(block: Span, start: int, end: int) -> Span:
     return Span(block.text[start:end], block.start + start, block.start + end)
 
 
+_MAX_WRAPPED_LINES = 3
+
+
 def _with_continuation(doc: Document, value: Span, end: int) -> Span:
-    """Extend a labelled value by the next line when it wraps: that line is short, has no label
-    and is not a heading."""
-    following = _NEXT_LINE.match(doc.text, value.end, end)
-    if following is None:
-        return value
-    line = following.group(1)
-    if ":" in line or line.isupper() or len(line) > 60:
-        return value
-    return Span(doc.text[value.start : following.end(1)], value.start, following.end(1))
+    """Extend a labelled value by the lines it wraps onto (at most three): each short, with no
+    label, and not a heading."""
+    stop = value.end
+    for _ in range(_MAX_WRAPPED_LINES):
+        following = _NEXT_LINE.match(doc.text, stop, end)
+        if following is None:
+            break
+        line = following.group(1)
+        if ":" in line or line.isupper() or len(line) > 60:
+            break
+        stop = following.end(1)
+    return Span(doc.text[value.start : stop], value.start, stop)

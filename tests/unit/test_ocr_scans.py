@@ -1,0 +1,70 @@
+"""Scanned copies of fixture letters, made at test time, read through Tesseract.
+
+Skipped when the ``tesseract`` program is not installed (``scripts/test`` installs it in CI).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from tests.fixtures.scans import image_pdf, page_images, scanned
+from workers.extraction import NoTextLayerError, extract, load_document
+from workers.extraction.ocr_confidence import OCR_PAGES
+from workers.ocr import default_engine
+from workers.validation import validate
+
+PDFS = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
+ENGINE = default_engine()
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(ENGINE is None, reason="tesseract with English data is not installed"),
+]
+
+KEY_FIELDS = ("case_number", "date_assigned", "date_of_injury", "decision_date", "ur_denial_date")
+
+
+def _letter(name: str) -> bytes:
+    return (PDFS / name).read_bytes()
+
+
+def test_scanned_letter_reads_right_or_goes_to_review() -> None:
+    text_record = extract(_letter("a2016_three_items.pdf"), ocr=None)
+    record = extract(scanned(_letter("a2016_three_items.pdf")))
+    assert any(w.code == OCR_PAGES for w in record.warnings)
+    result = validate(record)
+    wrong = [name for name in KEY_FIELDS if getattr(record, name) != getattr(text_record, name)]
+    outcomes = [item.outcome for item in record.items]
+    assert outcomes == [item.outcome for item in text_record.items]
+    if wrong:
+        flagged = {reason.field for reason in result.reasons}
+        assert result.status == "needs_review" and set(wrong) <= flagged
+    else:
+        assert result.status in ("valid", "needs_review")
+
+
+def test_mixed_pdf_reads_only_the_scanned_page_by_ocr() -> None:
+    text_pdf = _letter("a2016_three_items.pdf")
+    scan = PdfReader(io.BytesIO(scanned(text_pdf, tilt=0.0, noise=0.0)))
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(text_pdf)).pages[0])
+    writer.add_page(scan.pages[1])
+    out = io.BytesIO()
+    writer.write(out)
+    doc = load_document(out.getvalue(), ocr=ENGINE)
+    assert doc.ocr_pages == (2,)
+    assert all(doc.page_of(word.start) == 2 for word in doc.ocr_words)
+    record = extract(out.getvalue())
+    assert record.case_number == extract(text_pdf, ocr=None).case_number
+
+
+def test_blank_scanned_page_is_no_text_layer_and_without_ocr_a_scan_is_too() -> None:
+    blank = page_images(_letter("a2016_three_items.pdf"))[0].point(lambda _: 255)
+    with pytest.raises(NoTextLayerError):
+        extract(image_pdf([blank]))
+    with pytest.raises(NoTextLayerError):
+        extract(scanned(_letter("c_upheld.pdf")), ocr=None)
