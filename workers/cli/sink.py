@@ -32,8 +32,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from workers.cli.worker import run_stage, stable_settings
+
     # The database is the sink's output: its commits, not Kafka transactions, settle a record.
-    settings = Settings().model_copy(update={"delivery_mode": "at_least_once"})
+    settings = stable_settings(Settings()).model_copy(update={"delivery_mode": "at_least_once"})
     configure_logging(settings.log_level)
     url = database_url(args, settings)
     if url is None:
@@ -42,7 +44,6 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here so that the other verbs do not load the database drivers.
     from workers.claims import DatabaseUnavailableError, LetterStore, open_database
     from workers.claims.subscriber import make_sink_handler, sink_topics
-    from workers.cli.worker import run_stage
     from workers.runtime.kafka_transport import KafkaTransport
 
     try:
