@@ -2,8 +2,8 @@
 
 1. ``IMR_TEST_DATABASE_URL`` (a server someone else runs; tests create databases on it);
 2. a container, when a Docker daemon answers (unless ``IMR_TEST_SERVICES=local``);
-3. the server binaries of Debian's ``postgresql`` package (``/usr/lib/postgresql/*/bin``),
-   installed with apt-get when missing and running as root under ``CI=true``. The cluster lives
+3. the server binaries of Debian's ``postgresql`` package (``/usr/lib/postgresql/*/bin``;
+   ``scripts/test`` installs it under CI when missing). The cluster lives
    in a temporary folder, listens on a free loopback port, runs as ``nobody`` when the tests run
    as root (PostgreSQL refuses root), and is stopped at the end of the session.
 """
@@ -40,32 +40,15 @@ def server_binaries() -> Path | None:
     return found[-1].parent if found else None
 
 
-def install_server() -> None:
-    """``apt-get install postgresql`` (root under CI only; elsewhere people install it)."""
-    if os.environ.get("CI") != "true" or os.geteuid() != 0:
-        raise RuntimeError(
-            "no PostgreSQL server: install Debian's postgresql package, set "
-            f"{ENV_URL}, or run Docker"
-        )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdin=subprocess.DEVNULL)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"],
-        check=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 @contextlib.contextmanager
 def local_server() -> Iterator[str]:
     """A throw-away cluster; yields the URL of its ``postgres`` database."""
     binaries = server_binaries()
     if binaries is None:
-        install_server()
-        binaries = server_binaries()
-    if binaries is None:
-        raise RuntimeError("postgresql installed, but no /usr/lib/postgresql/*/bin/initdb")
+        raise RuntimeError(
+            "no PostgreSQL server: install Debian's postgresql package (scripts/test does "
+            f"under CI as root), set {ENV_URL}, or run Docker"
+        )
     as_root = os.geteuid() == 0
     work = Path(tempfile.mkdtemp(prefix="imr-pg-"))
     if as_root:
