@@ -2,8 +2,8 @@
 
 Each ``type`` is ``org.imr.<name>``; the Kafka key (and ``subject``) is the letter id, except:
 
-* :class:`DeterminationExtracted` is keyed by case number (falling back to the letter id), so
-  every decision on one case stays in order;
+* :class:`DeterminationExtracted` and :class:`DeterminationReviewed` are keyed by case number
+  (falling back to the letter id), so every decision on one case stays in order;
 * :class:`DeadLetter` keeps the failed record's key; its subject is ``topic/partition/offset``.
 """
 
@@ -28,6 +28,7 @@ from schemas.cloudevents import (
 from schemas.deadletter import DeadLetterData, OriginalHeader
 from schemas.determination import DeterminationData, DeterminedItem
 from schemas.letter import LetterRecord
+from schemas.review import FieldReview, ReviewedData
 from schemas.source import LETTER_ID_PATTERN, SourceObject, letter_id_for
 from schemas.validation import ValidationResult
 
@@ -39,8 +40,10 @@ __all__ = [
     "DeadLetterData",
     "DeterminationData",
     "DeterminationExtracted",
+    "DeterminationReviewed",
     "DeterminedItem",
     "EventDecodeError",
+    "FieldReview",
     "KafkaRecord",
     "LetterParsed",
     "LetterParsedData",
@@ -49,6 +52,7 @@ __all__ = [
     "LetterValidated",
     "LetterValidatedData",
     "OriginalHeader",
+    "ReviewedData",
     "SourceObject",
     "from_kafka",
     "from_structured",
@@ -124,6 +128,23 @@ class DeterminationExtracted(CloudEvent[DeterminationData]):
         return self.data.case_number or self.data.letter_id
 
 
+class DeterminationReviewed(CloudEvent[ReviewedData]):
+    """A person corrected or confirmed a determination and approved it (published by the
+    review console).
+
+    Keyed like the determination it corrects (case number, else letter id), so it follows that
+    determination in the case's order.
+    """
+
+    type: Literal["org.imr.determination.reviewed.v1"] = "org.imr.determination.reviewed.v1"
+    dataschema: Literal["urn:imr:schema:determination.reviewed.v1"] = (
+        "urn:imr:schema:determination.reviewed.v1"
+    )
+
+    def event_subject(self) -> str:
+        return self.data.determination.case_number or self.data.letter_id
+
+
 class DeadLetter(CloudEvent[DeadLetterData]):
     """A record a stage gave up on, in JSON form for tools; the workers do not publish it.
 
@@ -142,13 +163,21 @@ class DeadLetter(CloudEvent[DeadLetterData]):
         return self.data.original_key_bytes()
 
 
-AnyEvent = LetterReceived | LetterParsed | LetterValidated | DeterminationExtracted | DeadLetter
+AnyEvent = (
+    LetterReceived
+    | LetterParsed
+    | LetterValidated
+    | DeterminationExtracted
+    | DeterminationReviewed
+    | DeadLetter
+)
 
 EVENT_CLASSES: tuple[type[AnyEvent], ...] = (
     LetterReceived,
     LetterParsed,
     LetterValidated,
     DeterminationExtracted,
+    DeterminationReviewed,
     DeadLetter,
 )
 _BY_TYPE: Mapping[str, type[AnyEvent]] = {

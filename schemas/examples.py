@@ -19,6 +19,7 @@ from schemas.events import (
     AnyEvent,
     DeadLetter,
     DeterminationExtracted,
+    DeterminationReviewed,
     LetterParsed,
     LetterParsedData,
     LetterReceived,
@@ -35,6 +36,7 @@ from schemas.letter import (
     Provenance,
     Reviewer,
 )
+from schemas.review import REVIEW_SOURCE, FieldReview, ReviewedData
 from schemas.source import SourceObject, letter_id_for
 from schemas.validation import ValidationResult
 
@@ -149,6 +151,37 @@ def example_events() -> list[AnyEvent]:
         extractor_version="0.1.0",
         validation=VALIDATION,
     )
+    corrected = determination.model_copy(
+        update={
+            "decision_date": date(2017, 1, 19),
+            "confidence": {**determination.confidence, "decision_date": 1.0},
+        }
+    )
+    reviewed = ReviewedData(
+        letter_id=LETTER_ID,
+        extracted_event_id="c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e44",
+        approved_by="reviewer-1",
+        approved_at=EXAMPLE_TIME,
+        changes=[
+            FieldReview(
+                field="decision_date",
+                action="edit",
+                old_value="2017-01-20",
+                new_value="2017-01-19",
+                reviewer="reviewer-1",
+                at=EXAMPLE_TIME,
+            ),
+            FieldReview(
+                field="items[1].outcome",
+                action="confirm",
+                old_value="upheld",
+                new_value="upheld",
+                reviewer="reviewer-1",
+                at=EXAMPLE_TIME,
+            ),
+        ],
+        determination=corrected,
+    )
     dead = DeadLetterData.capture(
         stage="parse",
         error_class="NoTextLayerError",
@@ -186,6 +219,12 @@ def example_events() -> list[AnyEvent]:
             id="c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e44",
             source=stage_source("enrich"),
             data=determination,
+            **common,
+        ),
+        DeterminationReviewed(
+            id="d4e5f6a7-b8c9-4d0e-8f1a-2b3c4d5e6f66",
+            source=REVIEW_SOURCE,
+            data=reviewed,
             **common,
         ),
         DeadLetter(

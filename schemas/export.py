@@ -28,7 +28,7 @@ from schemas.cloudevents import (
 from schemas.events import EVENT_CLASSES, AnyEvent, to_kafka
 from schemas.examples import example_events
 from workers import __version__
-from workers.config import STAGES, Settings, Stage
+from workers.config import ROLES, STAGES, Settings, Stage
 from workers.runtime.dead_letter import (
     DLQ_ATTEMPT,
     DLQ_ERROR_CLASS,
@@ -124,8 +124,10 @@ def _example(event: AnyEvent) -> dict[str, Any]:
     }
 
 
+_CASE_KEY = "Case number (UTF-8); the letter id when the letter has none."
 _KEY_DESCRIPTIONS = {
-    "DeterminationExtracted": "Case number (UTF-8); the letter id when the letter has none.",
+    "DeterminationExtracted": _CASE_KEY,
+    "DeterminationReviewed": _CASE_KEY,
     "DeadLetter": "Key of the failed record.",
 }
 
@@ -221,8 +223,9 @@ def _channel_ids(settings: Settings) -> dict[str, tuple[str, str]]:
         "lettersParsed": (settings.topic_letters_parsed, "LetterParsed"),
         "lettersValidated": (settings.topic_letters_validated, "LetterValidated"),
         "determinations": (settings.topic_determinations, "DeterminationExtracted"),
+        "reviewedDeterminations": (settings.topic_reviewed, "DeterminationReviewed"),
     }
-    for stage in STAGES:
+    for stage in ROLES:
         channels[f"{stage}DeadLetters"] = (settings.dlq_topic(stage), "DeadLetterRecord")
     return channels
 
@@ -250,6 +253,21 @@ def _operations(settings: Settings) -> dict[str, Any]:
                 "channel": {"$ref": f"#/channels/{channel}"},
                 "summary": f"{verb} ({stage} stage, consumer group {group_id(settings, stage)}).",
             }
+    sink = f"consumer group {group_id(settings, 'sink')}"
+    for name, action, channel, summary in (
+        ("sinkReceive", "receive", "determinations", f"Land in the claims database ({sink})."),
+        *(
+            (f"sinkReceive{stage.title()}DeadLetters", "receive", f"{stage}DeadLetters", "")
+            for stage in STAGES
+        ),
+        ("sinkDeadLetter", "send", "sinkDeadLetters", "Dead-letter what is not a determination."),
+        ("reviewSend", "send", "reviewedDeterminations", "Publish an approved review (console)."),
+    ):
+        operations[name] = {
+            "action": action,
+            "channel": {"$ref": f"#/channels/{channel}"},
+            "summary": summary or f"Record dead letters by reason ({sink}).",
+        }
     return operations
 
 

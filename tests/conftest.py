@@ -40,10 +40,14 @@ from imr_stack.containers import container_services, docker_available  # noqa: E
 from imr_stack.endpoints import S3Endpoint, Services  # noqa: E402
 from imr_stack.settings import StackSettings  # noqa: E402
 
+from tests import postgres_server  # noqa: E402
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-SERVICE_FIXTURES = frozenset({"kafka_bootstrap", "s3_endpoint", "s3_client", "s3_events_topic"})
+SERVICE_FIXTURES = frozenset(
+    {"kafka_bootstrap", "s3_endpoint", "s3_client", "s3_events_topic", "postgres_database"}
+)
 SERVICE_MARKERS = ("integration", "e2e")
 
 
@@ -53,7 +57,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if uses_services and not any(item.get_closest_marker(m) for m in SERVICE_MARKERS):
         pytest.fail(
             f"{item.nodeid} uses {sorted(uses_services)} but is not marked "
-            f"integration or e2e; unit tests must not need Kafka or S3",
+            f"integration or e2e; unit tests must not need Kafka, S3 or PostgreSQL",
             pytrace=False,
         )
 
@@ -154,6 +158,30 @@ def make_unique_name(prefix: str) -> str:
 def unique_name() -> Callable[[str], str]:
     """Factory for collision-free topic, bucket and group names: ``unique_name("topic")``."""
     return make_unique_name
+
+
+@pytest.fixture(scope="session")
+def _postgres_server() -> Iterator[str]:
+    """URL of a real PostgreSQL server (see ``tests/postgres_server.py``)."""
+    from_env = os.environ.get(postgres_server.ENV_URL)
+    if from_env:
+        yield from_env
+        return
+    if os.environ.get("IMR_TEST_SERVICES") != "local" and docker_available():
+        with postgres_server.container_server() as url:
+            yield url
+            return
+    try:
+        with postgres_server.local_server() as url:
+            yield url
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        pytest.fail(f"PostgreSQL server did not start: {exc}", pytrace=False)
+
+
+@pytest.fixture
+def postgres_database(_postgres_server: str) -> str:
+    """URL of a new, empty database on a real PostgreSQL server, one per test."""
+    return postgres_server.create_database(_postgres_server, f"t_{uuid.uuid4().hex[:12]}")
 
 
 def _shared_path(relative: str, what: str) -> Path:

@@ -9,14 +9,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Stage = Literal["ingest", "parse", "validate", "enrich"]
 STAGES: tuple[Stage, ...] = ("ingest", "parse", "validate", "enrich")
+Role = Stage | Literal["sink"]
+"""A consumer group the runtime runs: a pipeline stage, or the ``sink`` that lands
+determinations in the claims database."""
+ROLES: tuple[Role, ...] = (*STAGES, "sink")
 DeliveryMode = Literal["at_least_once", "exactly_once"]
-STAGE_HTTP_PORTS: dict[Stage, int] = {
+STAGE_HTTP_PORTS: dict[Role, int] = {
     "ingest": 8081,
     "parse": 8082,
     "validate": 8083,
     "enrich": 8084,
+    "sink": 8086,
 }
-"""Default health and metrics port of each stage (``IMR_HTTP_PORT`` overrides it)."""
+"""Default health and metrics port of each stage and the sink (``IMR_HTTP_PORT`` overrides)."""
 RECONCILE_HTTP_PORT = 8085
 """Default health and metrics port of ``imr reconcile --every`` (``IMR_HTTP_PORT`` overrides)."""
 
@@ -59,6 +64,7 @@ class Settings(BaseSettings):
     topic_letters_parsed: str = "imr.letters.parsed.v1"
     topic_letters_validated: str = "imr.letters.validated.v1"
     topic_determinations: str = "imr.determinations.extracted.v1"
+    topic_reviewed: str = "imr.determinations.reviewed.v1"
     topic_dlq_template: str = "imr.{stage}.dlq"
     # Which dead letters `imr dlq replay` has re-published, per stage (compacted).
     topic_replay_ledger_template: str = "imr.{stage}.dlq.replayed"
@@ -82,6 +88,12 @@ class Settings(BaseSettings):
     # What a PDF's Flate streams may inflate to in all (decompression bombs).
     max_inflated_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
 
+    # The claims database (`imr sink`, `imr review`, `imr report`): postgresql://user:pw@host/db
+    # or sqlite:///path/file.sqlite. Secret because the URL may hold a password.
+    database_url: SecretStr | None = None
+    # Who may use the review console: "name:password" pairs separated by commas (HTTP basic).
+    review_users: SecretStr | None = None
+
     # Observability: /healthz, /readyz and /metrics. Unset, each stage has a port of its own
     # (STAGE_HTTP_PORTS) so that several stages run side by side on one host; 0 binds any free
     # port (the worker logs which); http_enabled=false serves nothing.
@@ -89,11 +101,11 @@ class Settings(BaseSettings):
     http_enabled: bool = True
     log_level: str = "INFO"
 
-    def stage_http_port(self, stage: Stage) -> int:
+    def stage_http_port(self, stage: Role) -> int:
         """The health and metrics port of ``stage``: ``http_port`` when set, else its own."""
         return STAGE_HTTP_PORTS[stage] if self.http_port is None else self.http_port
 
-    def dlq_topic(self, stage: Stage) -> str:
+    def dlq_topic(self, stage: Role) -> str:
         return self.topic_dlq_template.format(stage=stage)
 
     def replay_ledger_topic(self, stage: Stage) -> str:

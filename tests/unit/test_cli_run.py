@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from schemas.events import DeterminationExtracted, from_structured
+from workers.claims import Database
+from workers.claims.snapshot import snapshot
 from workers.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -105,6 +107,28 @@ def test_run_turns_each_good_letter_into_one_determination(
     assert f"{len(events)} determination(s): {items} item(s)" in summary
     assert "2 dead letter(s)" in summary
     assert f"{len(events) + 2} letter(s) processed, 0 already processed" in summary
+
+
+def test_run_lands_determinations_and_dead_letters_in_the_claims_database(
+    drop: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "determinations.jsonl"
+    assert _run(drop, "--out", out, "--state", tmp_path / "first.sqlite") == 0
+    database = Database.sqlite(out.parent / "claims.sqlite")
+    letters = database.query("SELECT letter_id, is_current FROM letters")
+    events = _determinations(out)
+    assert {row["letter_id"] for row in letters} == {e.data.letter_id for e in events}
+    assert all(row["is_current"] for row in letters)
+    reasons = database.query("SELECT stage, reason FROM dead_letters ORDER BY reason")
+    assert [row["reason"] for row in reasons] == sorted(
+        note["reason"] for note in _dead_letters(out.parent / "dlq").values()
+    )
+    landed = snapshot(database)
+
+    # A fresh state file makes the run read every file again: the same letters change nothing.
+    assert _run(drop, "--out", out, "--state", tmp_path / "second.sqlite") == 0
+    assert len(_determinations(out)) == 2 * len(events)
+    assert snapshot(database) == landed
 
 
 def test_second_run_skips_processed_files_and_redoes_changed_ones(

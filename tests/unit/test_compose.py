@@ -152,3 +152,19 @@ def test_images_are_the_ones_the_integration_tests_run() -> None:
     tested = dict(re.findall(r'"IMR_TEST_(KAFKA|S3)_IMAGE", "([^"]+)"', containers))
     assert SERVICES["kafka"]["image"] == tested["KAFKA"]
     assert SERVICES["s3"]["image"] == tested["S3"]
+
+
+def test_the_sink_and_the_console_use_the_compose_database() -> None:
+    postgres = _env("postgres")
+    url = (
+        f"postgresql://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}"
+        f"@postgres:5432/{postgres['POSTGRES_DB']}"
+    )
+    for service in ("sink", "review"):
+        assert _env(service)["IMR_DATABASE_URL"] == url
+        assert SERVICES[service]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert build_parser().parse_args(SERVICES["sink"]["command"]).command == "sink"
+    review = build_parser().parse_args(SERVICES["review"]["command"])
+    assert (review.command, review.host) == ("review", "0.0.0.0")
+    assert f"{review.port}:{review.port}" in SERVICES["review"]["ports"]
+    assert f"127.0.0.1:{review.port}/healthz" in SERVICES["review"]["healthcheck"]["test"][-1]

@@ -218,9 +218,10 @@ def test_every_stage_has_a_deployment_a_budget_and_a_scaler(stage: str) -> None:
     assert (args.command, args.stage) == ("worker", stage)
 
 
-def test_only_the_known_stages_and_the_reconcile_are_deployed() -> None:
+def test_only_the_known_stages_the_reconcile_and_the_claims_side_are_deployed() -> None:
     deployments = {m["metadata"]["name"] for m in _base() if m["kind"] == "Deployment"}
-    assert deployments == {f"imr-{stage}" for stage in STAGES} | {"imr-reconcile"}
+    expected = {f"imr-{stage}" for stage in STAGES} | {"imr-reconcile", "imr-sink", "imr-review"}
+    assert deployments == expected
 
 
 def test_reconcile_runs_as_a_single_service() -> None:
@@ -230,6 +231,24 @@ def test_reconcile_runs_as_a_single_service() -> None:
     (container,) = deployment["template"]["spec"]["containers"]
     args = build_parser().parse_args(container["args"])
     assert (args.command, args.every) == ("reconcile", 120.0)
+
+
+def test_the_sink_and_the_console_run_their_commands_beside_postgres() -> None:
+    manifests = _base()
+    commands = {}
+    for name in ("imr-sink", "imr-review"):
+        (container,) = _one(manifests, "Deployment", name)["spec"]["template"]["spec"]["containers"]
+        assert {"secretRef": {"name": "imr-credentials"}} in container["envFrom"]
+        commands[name] = build_parser().parse_args(container["args"])
+    assert commands["imr-sink"].command == "sink"
+    assert (commands["imr-review"].command, commands["imr-review"].host) == ("review", "0.0.0.0")
+    postgres = _one(manifests, "StatefulSet", "imr-postgres")["spec"]["template"]["spec"]
+    (container,) = postgres["containers"]
+    password = next(env for env in container["env"] if env["name"] == "POSTGRES_PASSWORD")
+    assert password["valueFrom"]["secretKeyRef"]["name"] == "imr-credentials"
+    overlay = _load(OVERLAY / "kustomization.yaml")[0]
+    literals = [item.split("=", 1)[0] for item in overlay["secretGenerator"][0]["literals"]]
+    assert {"IMR_DATABASE_URL", "IMR_REVIEW_USERS", "POSTGRES_PASSWORD"} <= set(literals)
 
 
 @pytest.mark.parametrize("stage", STAGES)

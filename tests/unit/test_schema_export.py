@@ -15,7 +15,7 @@ import yaml
 from schemas import export
 from schemas.events import EVENT_CLASSES, AnyEvent, to_kafka, to_structured
 from schemas.examples import example_events
-from workers.config import STAGES, Settings
+from workers.config import ROLES, STAGES, Settings
 
 EVENTS = example_events()
 ASYNCAPI = yaml.safe_load(export.ASYNCAPI_PATH.read_text())
@@ -117,7 +117,8 @@ def test_asyncapi_has_a_channel_for_every_topic() -> None:
         settings.topic_letters_parsed,
         settings.topic_letters_validated,
         settings.topic_determinations,
-        *(settings.dlq_topic(stage) for stage in STAGES),
+        settings.topic_reviewed,
+        *(settings.dlq_topic(stage) for stage in ROLES),
     }
     assert ASYNCAPI["asyncapi"] == "3.0.0"
     assert {channel["address"] for channel in ASYNCAPI["channels"].values()} == topics
@@ -138,7 +139,9 @@ def test_asyncapi_references_resolve() -> None:
 def test_asyncapi_gives_each_stage_a_receive_a_send_and_a_dead_letter_operation() -> None:
     by_stage: dict[str, list[tuple[str, str]]] = {}
     for name, operation in ASYNCAPI["operations"].items():
-        stage = next(stage for stage in STAGES if name.startswith(stage))
+        stage = next((stage for stage in STAGES if name.startswith(stage)), None)
+        if stage is None:
+            continue
         channel = _resolve(operation["channel"]["$ref"])["address"]
         by_stage.setdefault(stage, []).append((operation["action"], channel))
     settings = Settings.model_construct()
@@ -149,6 +152,28 @@ def test_asyncapi_gives_each_stage_a_receive_a_send_and_a_dead_letter_operation(
     ]
     assert ("send", settings.topic_determinations) in by_stage["enrich"]
     assert set(by_stage) == set(STAGES)
+
+
+def test_asyncapi_has_the_sink_read_determinations_and_the_console_publish_reviews() -> None:
+    settings = Settings.model_construct()
+    actions = {
+        (operation["action"], _resolve(operation["channel"]["$ref"])["address"])
+        for name, operation in ASYNCAPI["operations"].items()
+        if name.startswith(("sink", "review"))
+    }
+    assert ("receive", settings.topic_determinations) in actions
+    assert ("send", settings.topic_reviewed) in actions
+    assert {("receive", settings.dlq_topic(stage)) for stage in STAGES} <= actions
+
+
+def test_the_reviewed_event_validates_and_a_change_without_reviewer_does_not() -> None:
+    validator = _validator("determination.reviewed.v1.data.schema.json")
+    event = next(event for event in EVENTS if type(event).__name__ == "DeterminationReviewed")
+    value = json.loads(to_kafka(event).value)
+    validator.validate(value)
+    assert value["determination"]["decision_date"] == value["changes"][0]["new_value"]
+    del value["changes"][0]["reviewer"]
+    assert not validator.is_valid(value)
 
 
 def test_asyncapi_examples_match_their_headers_and_payload_schemas() -> None:

@@ -11,7 +11,18 @@ from workers import __version__
 
 # Each module exposes ``register(subparsers)`` which adds its sub-command and sets
 # ``func(args) -> int`` as the handler.
-_COMMANDS = ("extract", "run", "worker", "topics", "submit", "reconcile", "dlq")
+_COMMANDS = (
+    "extract",
+    "run",
+    "worker",
+    "topics",
+    "submit",
+    "reconcile",
+    "dlq",
+    "sink",
+    "review",
+    "report",
+)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -2,9 +2,10 @@
 
 Every stage runs with the same handlers as the Kafka workers, on an in-memory bus. New and
 changed .pdf and .txt files become determination events (structured CloudEvents JSON, one per
-line); files that fail land in a dead-letter folder with the reason. Processed contents are
-remembered by sha256 in a small SQLite file. With no DROP_DIR the bundled example letters are
-processed.
+line); files that fail land in a dead-letter folder with the reason. Both are also landed in a
+claims database (a SQLite file next to the output, unless --database says otherwise) that
+`imr review` and `imr report` read. Processed contents are remembered by sha256 in a small
+SQLite file. With no DROP_DIR the bundled example letters are processed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 DEFAULT_OUT = Path("imr-out") / "determinations.jsonl"
 STATE_FILE_NAME = ".imr-state.sqlite"
+DATABASE_FILE_NAME = "claims.sqlite"
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -61,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=Path,
         metavar="FILE",
         help=f"SQLite file of processed contents (default: DROP_DIR/{STATE_FILE_NAME})",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help=f"claims database (default: sqlite:///<output folder>/{DATABASE_FILE_NAME})",
     )
     parser.add_argument(
         "--watch", action="store_true", help="keep polling the folder until SIGINT/SIGTERM"
@@ -103,7 +110,8 @@ def handle(args: argparse.Namespace) -> int:
         state_path = args.state
         if state_path is None and args.drop_dir is not None:
             state_path = args.drop_dir / STATE_FILE_NAME
-        run = _folder_run(Path(folder), args.out, args.dlq, state_path)
+        database = args.database or f"sqlite:///{args.out.parent.resolve() / DATABASE_FILE_NAME}"
+        run = _folder_run(Path(folder), args.out, args.dlq, state_path, database)
         try:
             if args.watch:
                 with _stop_on_signals() as stop:
@@ -116,19 +124,24 @@ def handle(args: argparse.Namespace) -> int:
     print(run.summary.render())
     print(f"determinations: {args.out}")
     print(f"dead letters:   {args.dlq or args.out.parent / 'dlq'}")
+    print(f"database:       {database.split('@', 1)[-1]}")
     return 0
 
 
-def _folder_run(folder: Path, out: Path, dlq: Path | None, state_path: Path | None) -> FolderRun:
+def _folder_run(
+    folder: Path, out: Path, dlq: Path | None, state_path: Path | None, database_url: str
+) -> FolderRun:
     """The run over ``folder``; without a state file the output starts afresh each time."""
     # Imported here so the other verbs do not load every stage.
+    from workers.claims import LetterStore, open_database
     from workers.embedded import FolderRun, OutputSink, ProcessedFiles
     from workers.storage import LocalFolderStore
 
     settings = Settings().model_copy(update={"s3_prefix": ""})
     store = LocalFolderStore(folder, bucket=settings.s3_bucket)
     dlq_dir = dlq if dlq is not None else out.parent / "dlq"
-    sink = OutputSink(out, dlq_dir, truncate=state_path is None)
+    letters = LetterStore(open_database(database_url))
+    sink = OutputSink(out, dlq_dir, truncate=state_path is None, store=letters)
     excluded = [
         f"{path.resolve().relative_to(store.folder).as_posix()}/"
         for path in (out.parent, dlq_dir)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import socket
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 
-from workers.config import STAGES, Settings, Stage
+from workers.config import STAGES, Role, Settings
 from workers.observability.health import HealthServer
 from workers.observability.logs import configure_logging
 from workers.observability.metrics import RuntimeMetrics
@@ -40,17 +41,27 @@ def stable_settings(settings: Settings) -> Settings:
 
 
 def run_stage(
-    stage: Stage,
-    source_topic: str,
+    stage: Role,
+    source_topic: str | Sequence[str],
     handler: Handler,
     transport: Transport,
     settings: Settings,
     metrics: RuntimeMetrics | None = None,
+    *,
+    read_committed: bool = False,
 ) -> None:
     """Run a stage with health and metrics on its port (:meth:`Settings.stage_http_port`; 0
     binds any free one) unless ``settings.http_enabled`` is false."""
     metrics = metrics or RuntimeMetrics()
-    runner = StageRunner(stage, source_topic, handler, transport, settings, metrics=metrics)
+    runner = StageRunner(
+        stage,
+        source_topic,
+        handler,
+        transport,
+        settings,
+        metrics=metrics,
+        read_committed=read_committed,
+    )
     server = None
     if settings.http_enabled:
         server = HealthServer(

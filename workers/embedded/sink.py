@@ -1,4 +1,5 @@
-"""Where the embedded pipeline writes: determinations as JSONL, dead letters as files."""
+"""Where the embedded pipeline writes: determinations as JSONL, dead letters as files, and both
+into the claims database when one is given (the same tables `imr sink` fills)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from schemas.events import DeterminationExtracted, to_structured
+from workers.claims import DeadLetterRow, LetterStore
 from workers.config import Stage
 
 
@@ -29,17 +31,30 @@ class DeadLetterNote:
 class OutputSink:
     """Appends determination events (structured CloudEvents JSON, one per line) to ``out`` and
     writes each dead letter to ``dlq_dir`` as ``<name>.json`` plus the original bytes as
-    ``<name>`` (the dropped file itself when known, else the failed record's value)."""
+    ``<name>`` (the dropped file itself when known, else the failed record's value).
 
-    def __init__(self, out: Path, dlq_dir: Path, *, truncate: bool = False) -> None:
+    With ``store`` each determination and dead letter is also landed in the claims database.
+    """
+
+    def __init__(
+        self,
+        out: Path,
+        dlq_dir: Path,
+        *,
+        truncate: bool = False,
+        store: LetterStore | None = None,
+    ) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         self.out = out
         self.dlq_dir = dlq_dir
+        self.store = store
         self._stream: IO[str] = out.open("w" if truncate else "a", encoding="utf-8")
 
     def determination(self, event: DeterminationExtracted) -> None:
         self._stream.write(json.dumps(to_structured(event), ensure_ascii=False) + "\n")
         self._stream.flush()
+        if self.store is not None:
+            self.store.land(event)
 
     def dead_letter(self, note: DeadLetterNote, original: bytes) -> Path:
         self.dlq_dir.mkdir(parents=True, exist_ok=True)
@@ -47,10 +62,29 @@ class OutputSink:
         path.write_bytes(original)
         description = path.with_name(path.name + ".json")
         description.write_text(json.dumps(asdict(note), indent=2) + "\n", encoding="utf-8")
+        if self.store is not None:
+            self.store.land_dead_letter(_dead_letter_row(note, path.name))
         return description
 
     def close(self) -> None:
         self._stream.close()
+        if self.store is not None:
+            self.store.database.close()
+
+
+def _dead_letter_row(note: DeadLetterNote, file_name: str) -> DeadLetterRow:
+    return DeadLetterRow(
+        dead_letter_id=f"file:{file_name}",
+        stage=note.stage,
+        reason=note.reason,
+        error_class=note.error_class,
+        attempt=note.attempt,
+        source_topic=note.source_topic,
+        source_partition=None,
+        source_offset=note.source_offset,
+        letter_id=note.letter_id,
+        failed_at=None,
+    )
 
 
 def _file_name(note: DeadLetterNote) -> str:

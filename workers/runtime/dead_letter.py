@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from workers.config import Settings, Stage
+from workers.config import Role, Settings
 from workers.runtime.errors import Failure
 from workers.runtime.messages import Headers, Message, Output
 from workers.runtime.retry import RetryPolicy
@@ -32,12 +32,12 @@ def _now_ms() -> int:
 class DeadLetterPolicy:
     """Builds the dead letter for a record of ``stage`` that will not be processed."""
 
-    stage: Stage
+    stage: Role
     topic: str
     clock_ms: Callable[[], int] = field(default=_now_ms, compare=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings, stage: Stage) -> DeadLetterPolicy:
+    def from_settings(cls, settings: Settings, stage: Role) -> DeadLetterPolicy:
         return cls(stage=stage, topic=settings.dlq_topic(stage))
 
     def dead_letter(self, message: Message, failure: Failure, attempt: int) -> Output:
@@ -65,7 +65,7 @@ class FailurePolicy:
     dead_letter: DeadLetterPolicy
 
     @classmethod
-    def from_settings(cls, settings: Settings, stage: Stage) -> FailurePolicy:
+    def from_settings(cls, settings: Settings, stage: Role) -> FailurePolicy:
         return cls(
             RetryPolicy.from_settings(settings), DeadLetterPolicy.from_settings(settings, stage)
         )

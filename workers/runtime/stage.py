@@ -14,13 +14,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 
 import structlog
 
-from workers.config import Settings, Stage
+from workers.config import Role, Settings
 from workers.observability.logs import RecordLogContext, batch_log_context
 from workers.observability.metrics import RuntimeMetrics
 from workers.observability.tracing import child_context, propagate_trace
@@ -41,7 +41,7 @@ CLOSE_MIN_S = 5.0
 """What :meth:`StageRunner.close` gets at least, even when the stop deadline has passed."""
 
 
-def group_id(settings: Settings, stage: Stage) -> str:
+def group_id(settings: Settings, stage: Role) -> str:
     return f"{settings.group_id_prefix}-{stage}"
 
 
@@ -65,12 +65,17 @@ class _Rewind(Exception):
 
 
 class StageRunner:
-    """Runs ``handler`` over ``source_topic`` for one stage, owning delivery and failures."""
+    """Runs ``handler`` over ``source_topic`` (one topic or several) for one stage, owning
+    delivery and failures.
+
+    Records are read committed in exactly-once mode, or always with ``read_committed=True``
+    (a subscriber that must never see aborted outputs).
+    """
 
     def __init__(
         self,
-        name: Stage,
-        source_topic: str,
+        name: Role,
+        source_topic: str | Sequence[str],
         handler: Handler,
         transport: Transport,
         settings: Settings,
@@ -78,9 +83,12 @@ class StageRunner:
         *,
         metrics: RuntimeMetrics | None = None,
         instance_id: str | None = None,
+        read_committed: bool = False,
     ) -> None:
         self.name = name
-        self.source_topic = source_topic
+        self.source_topics = (
+            (source_topic,) if isinstance(source_topic, str) else tuple(source_topic)
+        )
         self.handler = handler
         self.group_id = group_id(settings, name)
         self._transport = transport
@@ -90,6 +98,7 @@ class StageRunner:
         self._series = self.metrics.for_stage(name)
         self._connected = self.metrics.broker_connected.labels(name)
         self._exactly_once = settings.delivery_mode == "exactly_once"
+        self._read_committed = read_committed or self._exactly_once
         self._instance_id = instance_id or settings.instance_id or default_instance_id()
         self._consumer: Consumer | None = None
         self._producer: Producer | None = None
@@ -129,14 +138,14 @@ class StageRunner:
         if self._producer is None:  # kept when the consumer failed to start last time
             self._producer = self._transport.producer(self.transactional_id)
         self._consumer = self._transport.consumer(
-            [self.source_topic],
+            self.source_topics,
             self.group_id,
             listener=self,
-            read_committed=self._exactly_once,
+            read_committed=self._read_committed,
         )
         self._log.info(
             "stage_started",
-            source_topic=self.source_topic,
+            source_topics=list(self.source_topics),
             group_id=self.group_id,
             delivery_mode=self._settings.delivery_mode,
         )
