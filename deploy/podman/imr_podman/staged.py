@@ -22,6 +22,8 @@ from .podman import PodmanError, podman, project_containers, project_networks, p
 
 COMPLETED = "service_completed_successfully"
 POLL_SECONDS = 1.0
+MAX_RESTARTS = 2
+"""Times a service that stops before it is running or healthy is started again."""
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,17 @@ def settle(container: str, goal: str, deadline: float) -> None:
         if code != "0":
             raise PodmanError(f"{container} exited {code}:\n{logs(container)}")
         return
+    restarts = 0
     while True:
         if state(container) != "running":
-            raise PodmanError(f"{container} is {state(container)}:\n{logs(container)}")
+            # A service that gave up early (a server whose dependency was slow to answer) is
+            # started again a few times before the start fails, as a restart policy would.
+            if restarts >= MAX_RESTARTS or time.monotonic() > deadline:
+                raise PodmanError(f"{container} is {state(container)}:\n{logs(container)}")
+            restarts += 1
+            time.sleep(POLL_SECONDS)
+            podman("start", container)
+            continue
         if goal == "running" or healthy(container):
             return
         if time.monotonic() > deadline:
