@@ -18,23 +18,26 @@ from workers.extraction.document import Document, OcrSpan
 from workers.extraction.errors import OcrFailedError
 from workers.extraction.vocabulary import HEADER_LABEL_WORDS, closest
 from workers.ocr import OcrEngine, OcrEngineError, OcrPage, OcrWord
-from workers.ocr.render import render_page
+from workers.ocr.render import has_ink, render_page
 
 
 def ocr_pages(
     data: bytes, indexes: Sequence[int], engine: OcrEngine, lock: threading.Lock
 ) -> dict[int, OcrPage]:
-    """OCR the pages at ``indexes`` (0-based) of the PDF ``data``."""
+    """OCR the pages at ``indexes`` (0-based) of the PDF ``data``; blank pages (no ink) are
+    passed over."""
     read: dict[int, OcrPage] = {}
     for index in indexes:
         with lock:
             pdf = pdfium.PdfDocument(data)
             try:
                 page = pdf[index]
-                image = render_page(page)
+                image = render_page(page) if has_ink(page) else None
                 page.close()
             finally:
                 pdf.close()
+        if image is None:
+            continue
         try:
             read[index] = with_label_words(engine.read_page(image))
         except OcrEngineError as exc:
