@@ -288,6 +288,24 @@ class Arrival:
     """``time.time()`` when the reader got it."""
 
 
+READER_READY_S = 30.0
+"""How long a reader waits for the topics it follows to show in the broker's metadata."""
+
+
+def _reader_of(transport: KafkaTransport, topics: Sequence[str]) -> Consumer:
+    """A group-less ``read_committed`` consumer of every partition of ``topics``. A group-less
+    consumer takes the partitions the broker's metadata lists when it starts, and a topic
+    created a moment before may not be listed yet: it is made again until every topic is."""
+    deadline = time.monotonic() + READER_READY_S
+    while True:
+        consumer = transport.consumer(topics, None, read_committed=True)
+        assigned = {tp.topic for tp in consumer.assignment()}
+        if assigned >= set(topics) or time.monotonic() > deadline:
+            return consumer
+        consumer.close()
+        time.sleep(0.5)
+
+
 class OutcomeReader:
     """Follows an output topic (the determinations by default) and the dead-letter topics of
     ``stages`` (every stage by default), ``read_committed``, without a consumer group (from the
@@ -298,9 +316,7 @@ class OutcomeReader:
     ) -> None:
         self.output = output or settings.topic_determinations
         topics = [self.output, *(settings.dlq_topic(stage) for stage in stages)]
-        self._consumer: Consumer = KafkaTransport(settings).consumer(
-            topics, None, read_committed=True
-        )
+        self._consumer: Consumer = _reader_of(KafkaTransport(settings), topics)
         self.outputs: list[Arrival] = []
         self.dead_letters: list[Arrival] = []
 
