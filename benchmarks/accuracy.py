@@ -70,7 +70,7 @@ def letter_values(record: LetterRecord) -> dict[str, Any]:
     """The record's letter-level values in the gold vocabulary."""
     data = record.model_dump(mode="json")
     return {
-        **{name: data[name] for name in LETTER_FIELDS[:7]},
+        **{name: data[name] for name in HEADER_FIELDS[:7]},
         "patient_age": record.patient.age,
         "patient_sex": record.patient.sex,
         "reviewer_specialty": record.reviewer.specialty,

@@ -13,16 +13,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemas.letter import LetterRecord
+from workers.extraction.layouts.header import HEADER_FIELDS as LETTER_HEADER_FIELDS
 from workers.extraction.text_layer import normalise_text
 
 HEADER_FIELDS = (
-    "case_number",
-    "date_assigned",
-    "date_of_injury",
-    "decision_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
+    *LETTER_HEADER_FIELDS,
     "patient_age",
     "patient_sex",
     "reviewer_specialty",

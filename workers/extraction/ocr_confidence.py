@@ -17,6 +17,7 @@ from typing import Final
 
 from schemas.letter import ExtractionWarning, LetterRecord, Provenance
 from workers.extraction.document import Document
+from workers.extraction.layouts.header import HEADER_FIELDS
 from workers.extraction.vocabulary import US_STATES, closest
 
 OCR_PAGES: Final = "ocr.pages"
@@ -100,7 +101,7 @@ def _scored(
 
 def _letter_values(record: LetterRecord) -> dict[str, object]:
     return {
-        **{name: getattr(record, name) for name in _HEADER_FIELDS},
+        **{name: getattr(record, name) for name in HEADER_FIELDS},
         "patient.age": record.patient.age,
         "patient.sex": record.patient.sex,
         "reviewer.specialty": record.reviewer.specialty,
@@ -109,15 +110,6 @@ def _letter_values(record: LetterRecord) -> dict[str, object]:
 
 
 _ITEM_FIELDS: Final = ("treatment", "outcome", "rationale")
-_HEADER_FIELDS: Final = (
-    "case_number",
-    "date_assigned",
-    "date_of_injury",
-    "decision_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-)
 
 
 def _low(field: str, why: str) -> ExtractionWarning:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TypedDict
+from typing import Final, TypedDict
 
 from schemas.letter import Priority
 from workers.extraction.document import Document
@@ -38,6 +38,10 @@ class Header(TypedDict):
     decision_date: date | None
     ur_denial_date: date | None
     application_received: date | None
+
+
+HEADER_FIELDS: Final = tuple(Header.__annotations__)
+"""The record fields a letter's header states."""
 
 
 def read_header(doc: Document, evidence: Evidence, *, end: int) -> Header:
