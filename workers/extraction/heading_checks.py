@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from schemas.letter import PartialCertification
@@ -115,7 +116,17 @@ def item_signals(
     treatment: str, partial: PartialCertification | None, rationale: str, *, in_sentence: bool
 ) -> list[HeadingSignal]:
     """:func:`heading_signals` for an item as the record holds it (a second reading)."""
-    return heading_signals(read_heading(treatment), partial, rationale, in_sentence=in_sentence)
+    return list(_item_signals(treatment, partial, rationale, in_sentence))
+
+
+@lru_cache(maxsize=256)
+def _item_signals(
+    treatment: str, partial: PartialCertification | None, rationale: str, in_sentence: bool
+) -> tuple[HeadingSignal, ...]:
+    """Read once per item: each validation rule of :mod:`workers.validation.headings` asks."""
+    return tuple(
+        heading_signals(read_heading(treatment), partial, rationale, in_sentence=in_sentence)
+    )
 
 
 def add_heading_evidence(
