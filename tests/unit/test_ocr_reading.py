@@ -8,7 +8,7 @@ from pathlib import Path
 
 from workers.extraction import Document, extract_document
 from workers.extraction.ocr_confidence import OCR_LOW_CONFIDENCE, OCR_PAGES
-from workers.extraction.ocr_pages import with_label_words, with_ocr_words
+from workers.extraction.ocr_pages import read_words, with_ocr_words
 from workers.extraction.text_layer import normalise_text, read_text
 from workers.extraction.vocabulary import US_STATES, closest, edit_distance
 from workers.ocr import OcrPage, OcrWord
@@ -63,9 +63,21 @@ def test_tsv_rebuilds_lines_paragraphs_and_drops_table_borders() -> None:
 
 def test_misread_label_words_are_repaired_but_prose_is_not() -> None:
     page = _page("Certitication(s)/Specialty: Surgery\nthe worker received therapy", 90.0)
-    fixed = with_label_words(page)
+    fixed = read_words(page)
     assert fixed.text == "Certification(s)/Specialty: Surgery\nthe worker received therapy"
     assert [fixed.text[w.start : w.end] for w in fixed.words][1] == "Surgery"
+
+
+def test_a_case_number_or_date_split_in_two_is_joined_but_separate_values_are_not() -> None:
+    page = _page(
+        "Case Number: CM16-021 8843\nseen on 1 1/22/2016 and 12/01/2016 3 01/02/2017", 90.0
+    )
+    fixed = read_words(page)
+    assert fixed.text == (
+        "Case Number: CM16-0218843\nseen on 11/22/2016 and 12/01/2016 3 01/02/2017"
+    )
+    spelled = [fixed.text[w.start : w.end] for w in fixed.words]
+    assert "CM16-0218843" in spelled and "11/22/2016" in spelled and "3" in spelled
 
 
 def test_states_match_by_small_edit_distance_only() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from tests.fixtures.scans import image_pdf, page_images, scanned
+from tests.fixtures.scans import faxed, image_pdf, page_images, scanned
 from workers.extraction import NoTextLayerError, extract, load_document
 from workers.extraction.ocr_confidence import OCR_PAGES
 from workers.ocr import default_engine
@@ -45,6 +45,33 @@ def test_scanned_letter_reads_right_or_goes_to_review() -> None:
         assert result.status == "needs_review" and set(wrong) <= flagged
     else:
         assert result.status in ("valid", "needs_review")
+
+
+def _right_or_flagged(scan: bytes, text_pdf: bytes) -> list[str]:
+    """The key fields ``scan`` reads wrong; fails when one of them is not flagged for review."""
+    text_record = extract(text_pdf, ocr=None)
+    record = extract(scan)
+    result = validate(record)
+    wrong = [name for name in KEY_FIELDS if getattr(record, name) != getattr(text_record, name)]
+    wrong += [
+        f"items[{index}]"
+        for index, (got, want) in enumerate(zip(record.items, text_record.items, strict=False))
+        if (got.outcome, got.treatment) != (want.outcome, want.treatment)
+    ]
+    if wrong or len(record.items) != len(text_record.items):
+        assert result.status == "needs_review", wrong
+    return wrong
+
+
+@pytest.mark.parametrize("quarter_turns", [1, 2])
+def test_a_page_fed_in_sideways_or_upside_down_is_read_upright(quarter_turns: int) -> None:
+    letter = _letter("a2016_three_items.pdf")
+    assert _right_or_flagged(scanned(letter, quarter_turns={0: quarter_turns}), letter) == []
+
+
+def test_a_fax_copy_reads_right_or_goes_to_review() -> None:
+    letter = _letter("a2016_three_items.pdf")
+    _right_or_flagged(faxed(letter), letter)
 
 
 def test_mixed_pdf_reads_only_the_scanned_page_by_ocr() -> None:

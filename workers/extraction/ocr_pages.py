@@ -9,6 +9,7 @@ confidence.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
@@ -19,6 +20,7 @@ from workers.extraction.errors import OcrFailedError
 from workers.extraction.vocabulary import HEADER_LABEL_WORDS, closest
 from workers.ocr import OcrEngine, OcrEngineError, OcrPage, OcrWord
 from workers.ocr.render import has_ink, render_page
+from workers.ocr.upright import read_upright
 
 
 def ocr_pages(
@@ -39,7 +41,7 @@ def ocr_pages(
         if image is None:
             continue
         try:
-            read[index] = with_label_words(engine.read_page(image))
+            read[index] = read_words(read_upright(engine, image))
         except OcrEngineError as exc:
             raise OcrFailedError(f"OCR failed on page {index + 1}") from exc
     return read
@@ -48,28 +50,62 @@ def ocr_pages(
 # Shortest word matched to a label, and the most edits allowed per this many characters.
 _MIN_LABEL_CHARS = 7
 _CHARS_PER_EDIT = 4
+# Values OCR sometimes splits with a space ("CM16-021 8843", "1 1/22/2016"): two neighbouring
+# words are joined when together they make one and the first alone does not.
+_SPLIT_VALUES = re.compile(r"CM\d{2}-\d{7}|\d{1,2}([/-])\d{1,2}\1(\d{2}|\d{4})")
 
 
-def with_label_words(page: OcrPage) -> OcrPage:
-    """``page`` with words that are a slightly misread header label (``Certitication(s)/
-    Specialty:``) spelled as the label, so the parsers find it; the word keeps its confidence.
-    Only words that end like a label (a colon, or a semicolon misread for one) are matched,
-    never prose."""
-    parts: list[str] = []
-    words: list[OcrWord] = []
-    cursor = shift = 0
+def read_words(page: OcrPage) -> OcrPage:
+    """``page`` with its words checked against what a letter prints: a slightly misread header
+    label (``Certitication(s)/Specialty:``) is spelled as the label, and a case number or date
+    split in two is joined, so the parsers find them. A word keeps its confidence (a joined
+    one the lower of its two). Only words that end like a label (a colon, or a semicolon
+    misread for one) are matched to labels, never prose."""
+    groups: list[tuple[list[OcrWord], str]] = []
     for word in page.words:
         text = page.text[word.start : word.end]
+        if groups and _joins(groups[-1], word, text, page.text):
+            previous, joined = groups.pop()
+            groups.append(([*previous, word], joined + text))
+            continue
         if _may_be_label(text):
             text = closest(text, HEADER_LABEL_WORDS, len(text) // _CHARS_PER_EDIT) or text
-        parts.append(page.text[cursor : word.start])
-        start = word.start + shift
-        parts.append(text)
-        shift += len(text) - (word.end - word.start)
-        cursor = word.end
-        words.append(OcrWord(start, start + len(text), word.confidence, word.box))
+        groups.append(([word], text))
+    return _respelled(page, groups)
+
+
+def _joins(group: tuple[list[OcrWord], str], word: OcrWord, text: str, page_text: str) -> bool:
+    words, previous = group
+    return (
+        len(words) == 1
+        and page_text[words[0].end : word.start] == " "
+        and _SPLIT_VALUES.fullmatch(previous + text) is not None
+        and _SPLIT_VALUES.fullmatch(previous) is None
+    )
+
+
+def _respelled(page: OcrPage, groups: list[tuple[list[OcrWord], str]]) -> OcrPage:
+    """``page`` with each group of neighbouring words replaced by one word spelled as given."""
+    parts: list[str] = []
+    words: list[OcrWord] = []
+    cursor = length = 0
+    for group, text in groups:
+        gap = page.text[cursor : group[0].start]
+        parts += [gap, text]
+        start = length + len(gap)
+        length = start + len(text)
+        cursor = group[-1].end
+        words.append(OcrWord(start, length, min(w.confidence for w in group), _union(group)))
     parts.append(page.text[cursor:])
     return OcrPage(text="".join(parts), words=tuple(words))
+
+
+def _union(words: list[OcrWord]) -> tuple[int, int, int, int]:
+    left = min(word.box[0] for word in words)
+    top = min(word.box[1] for word in words)
+    right = max(word.box[0] + word.box[2] for word in words)
+    bottom = max(word.box[1] + word.box[3] for word in words)
+    return (left, top, right - left, bottom - top)
 
 
 def with_ocr_words(

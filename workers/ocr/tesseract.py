@@ -17,9 +17,10 @@ from workers.ocr.engine import OcrPage, PageImage
 from workers.ocr.tsv import page_from_tsv
 
 LANGUAGE: Final = "eng"
-# Page segmentation mode 6: one uniform block of text, which keeps a header table's label and
-# value cells on one line per row.
-PAGE_SEGMENTATION: Final = "6"
+# Page segmentation mode 4: one column of text of variable sizes. Measured on scanned letters,
+# it keeps a header table's label and value cells on one line per row, where mode 6 (one
+# uniform block) lost labels printed on a grey cell fill.
+PAGE_SEGMENTATION: Final = "4"
 PAGE_TIMEOUT_SECONDS: Final = 120.0
 
 
