@@ -62,10 +62,33 @@ def test_tsv_rebuilds_lines_paragraphs_and_drops_table_borders() -> None:
 
 
 def test_misread_label_words_are_repaired_but_prose_is_not() -> None:
-    page = _page("Certitication(s)/Specialty: Surgery\nthe worker received therapy", 90.0)
+    page = _page(
+        "Certitication(s)/Specialty: Surgery\nthe worker had PT; Upheld knee"
+        "\nMRI of the right knee with contrast; Overturned\nMAXIMUS guideline; Decision",
+        90.0,
+    )
     fixed = read_words(page)
-    assert fixed.text == "Certification(s)/Specialty: Surgery\nthe worker received therapy"
+    assert fixed.text == (
+        "Certification(s)/Specialty: Surgery\nthe worker had PT; Upheld knee"
+        "\nMRI of the right knee with contrast: Overturned\nMAXIMUS guideline: Decision"
+    )
     assert [fixed.text[w.start : w.end] for w in fixed.words][1] == "Surgery"
+
+
+def test_a_misread_section_heading_is_spelled_as_the_heading_but_other_capitals_are_not() -> None:
+    page = _page(
+        "IMR ISSUERS, DECISIONS AND RATIONALES\nThe decisions below:\nMRI OF THE KNEE\n"
+        "CLINICAL CASE SUMMARY",
+        90.0,
+    )
+    fixed = read_words(page)
+    assert fixed.text == (
+        "IMR ISSUES, DECISIONS AND RATIONALES\nThe decisions below:\nMRI OF THE KNEE\n"
+        "CLINICAL CASE SUMMARY"
+    )
+    assert fixed.text[fixed.words[0].start : fixed.words[0].end] == (
+        "IMR ISSUES, DECISIONS AND RATIONALES"
+    )
 
 
 def test_a_case_number_or_date_split_in_two_is_joined_but_separate_values_are_not() -> None:

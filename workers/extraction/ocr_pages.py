@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 
 from workers.extraction.document import Document, OcrSpan
 from workers.extraction.errors import OcrFailedError
-from workers.extraction.vocabulary import HEADER_LABEL_WORDS, closest
+from workers.extraction.vocabulary import LABEL_WORDS, OUTCOME_WORDS, SECTION_HEADINGS, closest
 from workers.ocr import OcrEngine, OcrEngineError, OcrPage, OcrWord
 from workers.ocr.render import has_ink, render_page
 from workers.ocr.upright import read_upright
@@ -56,22 +56,69 @@ _SPLIT_VALUES = re.compile(r"CM\d{2}-\d{7}|\d{1,2}([/-])\d{1,2}\1(\d{2}|\d{4})")
 
 
 def read_words(page: OcrPage) -> OcrPage:
-    """``page`` with its words checked against what a letter prints: a slightly misread header
-    label (``Certitication(s)/Specialty:``) is spelled as the label, and a case number or date
-    split in two is joined, so the parsers find them. A word keeps its confidence (a joined
-    one the lower of its two). Only words that end like a label (a colon, or a semicolon
-    misread for one) are matched to labels, never prose."""
+    """``page`` with its words checked against what a letter prints, so the parsers find them:
+    a line in capitals a little off a section heading (``IMR ISSUERS, DECISIONS AND
+    RATIONALES``) is spelled as the heading, a slightly misread label (``Certitication(s)/
+    Specialty:``, ``guideline;``) as the label, a semicolon before a heading's outcome word is
+    read as the colon it is, and a case number or date split in two is joined. A word keeps its
+    confidence (words made one take the lowest). Only words that end like a label (a colon, or
+    a semicolon misread for one) are matched to labels, never prose."""
+    headings = _section_heading_lines(page)
     groups: list[tuple[list[OcrWord], str]] = []
-    for word in page.words:
+    index = 0
+    while index < len(page.words):
+        word = page.words[index]
         text = page.text[word.start : word.end]
+        if index in headings:
+            last, heading = headings[index]
+            groups.append((list(page.words[index : last + 1]), heading))
+            index = last + 1
+            continue
+        index += 1
         if groups and _joins(groups[-1], word, text, page.text):
             previous, joined = groups.pop()
             groups.append(([*previous, word], joined + text))
             continue
-        if _may_be_label(text):
-            text = closest(text, HEADER_LABEL_WORDS, len(text) // _CHARS_PER_EDIT) or text
+        label = _label(text)
+        if label is not None:
+            text = label
+        elif text.endswith(";") and _ends_heading(page, index):
+            text = text[:-1] + ":"
         groups.append(([word], text))
     return _respelled(page, groups)
+
+
+# At most one edit per this many characters of a section heading.
+_HEADING_CHARS_PER_EDIT = 10
+
+
+def _section_heading_lines(page: OcrPage) -> dict[int, tuple[int, str]]:
+    """First word index -> (last word index, heading) for each line in capitals that is a
+    slightly misread section heading."""
+    found: dict[int, tuple[int, str]] = {}
+    first = 0
+    for index, word in enumerate(page.words):
+        line_ends = index + 1 == len(page.words) or "\n" in page.text[word.end : word.end + 1]
+        if not line_ends:
+            continue
+        line = page.text[page.words[first].start : word.end]
+        if line.isupper() and line not in SECTION_HEADINGS:
+            heading = closest(line, SECTION_HEADINGS, len(line) // _HEADING_CHARS_PER_EDIT)
+            if heading is not None:
+                found[first] = (index, heading)
+        first = index + 1
+    return found
+
+
+def _ends_heading(page: OcrPage, index: int) -> bool:
+    """Whether the word at ``index`` is an outcome word that ends its line."""
+    if index >= len(page.words):
+        return False
+    word = page.words[index]
+    at_line_end = page.text[word.end : word.end + 1] in ("", "\n")
+    return (
+        at_line_end and page.text[word.start : word.end].rstrip(".").capitalize() in OUTCOME_WORDS
+    )
 
 
 def _joins(group: tuple[list[OcrWord], str], word: OcrWord, text: str, page_text: str) -> bool:
@@ -145,5 +192,8 @@ def _placed(
     return spans
 
 
-def _may_be_label(text: str) -> bool:
-    return len(text) >= _MIN_LABEL_CHARS and text[-1] in ":;" and text not in HEADER_LABEL_WORDS
+def _label(text: str) -> str | None:
+    """The label ``text`` is a slight misreading of, if any."""
+    if len(text) < _MIN_LABEL_CHARS or text[-1] not in ":;" or text in LABEL_WORDS:
+        return None
+    return closest(text, LABEL_WORDS, len(text) // _CHARS_PER_EDIT)

@@ -16,11 +16,24 @@ US_STATES: Final = (
 )  # fmt: skip
 
 
-HEADER_LABEL_WORDS: Final = (
+LABEL_WORDS: Final = (
     "Number:", "Assigned:", "Injury:", "Date:", "Priority:", "Received:", "Licensure:",
     "Certification(s)/Specialty:", "Certifications/Specialty:", "Certification/Specialty:",
+    "guideline:", "guidelines:", "rationale:",
 )  # fmt: skip
-"""Label words of the letter header and reviewer block that end in a colon."""
+"""Label words that end in a colon: the header's, the reviewer block's and the item fields'
+(``MAXIMUS guideline:``, ``Decision rationale:``)."""
+
+SECTION_HEADINGS: Final = (
+    "HOW THE IMR FINAL DETERMINATION WAS MADE", "CLINICAL CASE SUMMARY", "DOCUMENTS REVIEWED",
+    "IMR ISSUES, DECISIONS AND RATIONALES", "IMR DECISION(S) AND RATIONALE(S)",
+    "MEDICAL PROFESSIONAL REVIEW", "CASE SUMMARY:", "DOCUMENTS REVIEWED FOR DETERMINATION:",
+    "MEDICAL REVIEWER QUALIFICATIONS:", "INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE",
+)  # fmt: skip
+"""Section headings printed in capitals, by the layouts in ``workers.extraction.layouts``."""
+
+OUTCOME_WORDS: Final = ("Upheld", "Overturned")
+"""The words a decision heading ends in, after a colon."""
 
 
 def edit_distance(first: str, second: str) -> int:
