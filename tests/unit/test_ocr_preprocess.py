@@ -11,7 +11,7 @@ from PIL import Image
 from tests.fixtures.scans import degraded, page_images
 from workers.ocr import OcrPage, OcrWord, PageImage
 from workers.ocr.preprocess import despeckled, from_image, levelled, skew_angle, to_image, turned
-from workers.ocr.upright import REREAD_BELOW, read_upright
+from workers.ocr.upright import REREAD_BELOW, page_box, read_upright
 
 PDF = Path(__file__).resolve().parents[1] / "fixtures" / "pdf" / "a2016_three_items.pdf"
 
@@ -29,14 +29,37 @@ def test_skew_angle_undoes_a_known_tilt(page: Image.Image, tilt: float) -> None:
 @pytest.mark.parametrize("quarter_turns", [1, 3])
 def test_a_sideways_page_is_given_a_quarter_turn(page: Image.Image, quarter_turns: int) -> None:
     sideways = turned(degraded(page, tilt=0.8), quarter_turns)
-    level = levelled(sideways)
+    level, turns = levelled(sideways)
+    assert turns == 1
     # Upright or upside down: either way the lines run across again and the tilt is gone.
     assert level.size == page.size
     assert skew_angle(level) == pytest.approx(0.0, abs=0.15)
 
 
 def test_a_level_page_is_left_as_it_is(page: Image.Image) -> None:
-    assert levelled(page).tobytes() == page.tobytes()
+    level, turns = levelled(page)
+    assert (level.tobytes(), turns) == (page.tobytes(), 0)
+
+
+@pytest.mark.parametrize(
+    ("quarter_turns", "expected"),
+    [
+        (0, (0.1, 0.2, 0.3, 0.1)),
+        # The image read was the page turned a quarter counter-clockwise (200 x 100 -> 100 x 200).
+        (1, (0.3, 0.1, 0.3, 0.3)),
+        (2, (0.6, 0.7, 0.3, 0.1)),
+    ],
+)
+def test_page_box_maps_a_word_back_to_the_page_as_it_lies(
+    quarter_turns: int, expected: tuple[float, ...]
+) -> None:
+    size = (200, 100) if quarter_turns % 2 == 0 else (100, 200)
+    box = (20, 20, 60, 10) if quarter_turns != 1 else (10, 80, 30, 60)
+    read = OcrPage(
+        text="word", words=(OcrWord(0, 4, 90.0, box),), size=size, quarter_turns=quarter_turns
+    )
+    assert page_box(read.words[0], read) == pytest.approx(expected)
+    assert page_box(read.words[0], OcrPage(text="word", words=read.words)) is None
 
 
 def test_despeckle_removes_isolated_dots_and_keeps_the_text(page: Image.Image) -> None:

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from schemas.letter import Provenance
 from tests.fixtures.scans import faxed, image_pdf, page_images, scanned
+from workers.console.pages import Box, pdf_highlights
 from workers.extraction import NoTextLayerError, extract, load_document
 from workers.extraction.ocr_confidence import OCR_PAGES
 from workers.ocr import default_engine
@@ -95,3 +97,38 @@ def test_blank_scanned_page_is_no_text_layer_and_without_ocr_a_scan_is_too() -> 
         extract(image_pdf([blank]))
     with pytest.raises(NoTextLayerError):
         extract(scanned(_letter("c_upheld.pdf")), ocr=None)
+
+
+@pytest.mark.parametrize("quarter_turns", [0, 2])
+def test_a_scanned_field_is_boxed_where_the_text_letter_prints_it(quarter_turns: int) -> None:
+    text_pdf = _letter("a2016_three_items.pdf")
+    scan = scanned(text_pdf, quarter_turns={0: quarter_turns})
+    fields = ("case_number", "decision_date")
+    text_boxes = pdf_highlights(text_pdf, _provenance(text_pdf, fields))
+    scan_boxes = pdf_highlights(scan, _provenance(scan, fields))
+    for field in fields:
+        left, top, right, bottom = _outline(text_boxes[field])
+        # An upside-down page lies upside down in the PDF too, and is shown so.
+        want = (
+            (left, top, right, bottom)
+            if not quarter_turns
+            else (1 - right, 1 - bottom, 1 - left, 1 - top)
+        )
+        # The scan is tilted half a degree: a box may move by a few thousandths of the page.
+        assert _outline(scan_boxes[field]) == pytest.approx(want, abs=0.01)
+
+
+def _outline(boxes: list[Box]) -> tuple[float, float, float, float]:
+    """Left, top, right and bottom of all ``boxes`` together."""
+    assert boxes and all(box.page == 1 for box in boxes)
+    return (
+        min(box.left for box in boxes),
+        min(box.top for box in boxes),
+        max(box.left + box.width for box in boxes),
+        max(box.top + box.height for box in boxes),
+    )
+
+
+def _provenance(data: bytes, fields: tuple[str, ...]) -> dict[str, Provenance]:
+    record = extract(data)
+    return {field: record.provenance[field] for field in fields}

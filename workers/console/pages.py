@@ -1,5 +1,6 @@
 """What the console shows of a letter: page images with the fields' provenance boxed, or for a
-text letter its pages with the provenance marked.
+text letter its pages with the provenance marked. On a page read by OCR, the boxes are those
+of the OCR words under the provenance.
 
 Provenance offsets index the normalised text (``workers.extraction.text_layer``), which drops
 page furniture and changes some characters, so an offset is not a PDFium character index. A
@@ -21,6 +22,7 @@ import pypdfium2 as pdfium
 from schemas.letter import Provenance
 from workers.extraction.document import Document
 from workers.extraction.text_layer import PAGE_BREAK, PDF_MAGIC, load_document, normalise_text
+from workers.ocr import default_engine
 
 RENDER_SCALE = 1.5
 """Pixels per PDF point of the page images (108 dpi)."""
@@ -66,8 +68,9 @@ def render_page(data: bytes, page: int, scale: float = RENDER_SCALE) -> bytes:
 
 
 def pdf_highlights(data: bytes, provenance: Mapping[str, Provenance]) -> dict[str, list[Box]]:
-    """Field -> boxes of its provenance on its page (fields not found there are left out)."""
-    document = load_document(data)
+    """Field -> boxes of its provenance on its page (fields not found there are left out).
+    Pages without a text layer are read by the installed OCR engine, as extraction read them."""
+    document = load_document(data, ocr=default_engine())
     found: dict[str, list[Box]] = {}
     with _PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(data)
@@ -83,6 +86,13 @@ def pdf_highlights(data: bytes, provenance: Mapping[str, Provenance]) -> dict[st
                     width, height = page.get_size()
                     pages[where.page] = (textpage, origin, flat, width, height)
                 textpage, origin, flat, width, height = pages[where.page]
+                if where.page in document.ocr_pages:
+                    boxes = [
+                        _pdf_box(box, width, height)
+                        for box in document.ocr_boxes(where.start, where.end)
+                    ]
+                    found[name] = _merge_lines(where.page, boxes, width, height)
+                    continue
                 span = _locate(document, where, flat)
                 if span is None:
                     continue
@@ -92,6 +102,19 @@ def pdf_highlights(data: bytes, provenance: Mapping[str, Provenance]) -> dict[st
         finally:
             pdf.close()
     return found
+
+
+def _pdf_box(
+    box: tuple[float, float, float, float], width: float, height: float
+) -> tuple[float, float, float, float]:
+    """A box in page fractions from the top left as PDF points (left, bottom, right, top)."""
+    left, top, box_width, box_height = box
+    return (
+        left * width,
+        (1 - top - box_height) * height,
+        (left + box_width) * width,
+        (1 - top) * height,
+    )
 
 
 def _flatten(raw: str) -> tuple[str, list[int]]:

@@ -10,11 +10,13 @@ from schemas.letter import Provenance
 
 @dataclass(frozen=True, slots=True)
 class OcrSpan:
-    """An OCR word at ``[start, end)`` of the document text, its confidence 0..100."""
+    """An OCR word at ``[start, end)`` of the document text, its confidence 0..100 and its box
+    as fractions of its page (left, top, width, height from the top left), when known."""
 
     start: int
     end: int
     confidence: float
+    box: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +47,20 @@ class Document:
 
     def ocr_confidences(self, start: int, end: int) -> list[float]:
         """Confidences of the OCR words overlapping ``[start, end)``."""
+        return [word.confidence for word in self._ocr_words_over(start, end)]
+
+    def ocr_boxes(self, start: int, end: int) -> list[tuple[float, float, float, float]]:
+        """Page boxes of the OCR words overlapping ``[start, end)`` (words without one are left
+        out)."""
+        return [word.box for word in self._ocr_words_over(start, end) if word.box is not None]
+
+    def _ocr_words_over(self, start: int, end: int) -> list[OcrSpan]:
         first = bisect_left(self.ocr_words, start + 1, key=lambda word: word.end)
-        found: list[float] = []
+        found: list[OcrSpan] = []
         for word in self.ocr_words[first:]:
             if word.start >= end:
                 break
-            found.append(word.confidence)
+            found.append(word)
         return found
 
     def is_ocr(self, offset: int) -> bool:

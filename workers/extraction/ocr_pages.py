@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import pypdfium2 as pdfium
 
@@ -20,7 +21,7 @@ from workers.extraction.errors import OcrFailedError
 from workers.extraction.vocabulary import LABEL_WORDS, OUTCOME_WORDS, SECTION_HEADINGS, closest
 from workers.ocr import OcrEngine, OcrEngineError, OcrPage, OcrWord
 from workers.ocr.render import has_ink, render_page
-from workers.ocr.upright import read_upright
+from workers.ocr.upright import page_box, read_upright
 
 
 def ocr_pages(
@@ -144,7 +145,7 @@ def _respelled(page: OcrPage, groups: list[tuple[list[OcrWord], str]]) -> OcrPag
         cursor = group[-1].end
         words.append(OcrWord(start, length, min(w.confidence for w in group), _union(group)))
     parts.append(page.text[cursor:])
-    return OcrPage(text="".join(parts), words=tuple(words))
+    return replace(page, text="".join(parts), words=tuple(words))
 
 
 def _union(words: list[OcrWord]) -> tuple[int, int, int, int]:
@@ -188,7 +189,9 @@ def _placed(
         if not page_text.startswith(token, found):
             continue
         cursor = found + len(token)
-        spans.append(OcrSpan(page_start + found, page_start + cursor, word.confidence))
+        spans.append(
+            OcrSpan(page_start + found, page_start + cursor, word.confidence, page_box(word, page))
+        )
     return spans
 
 

@@ -34,10 +34,14 @@ class OcrWord:
 @dataclass(frozen=True, slots=True)
 class OcrPage:
     """The text of one page as lines joined by newlines (a blank line between paragraphs) and
-    every word in it."""
+    every word in it. Word boxes are in the image that was read: ``size`` pixels (width,
+    height; ``(0, 0)`` when not known), the page turned ``quarter_turns`` x 90 degrees
+    counter-clockwise."""
 
     text: str
     words: tuple[OcrWord, ...]
+    size: tuple[int, int] = (0, 0)
+    quarter_turns: int = 0
 
 
 class OcrEngine(Protocol):

@@ -48,17 +48,18 @@ def turned(image: Image.Image, quarter_turns: int) -> Image.Image:
     return image.rotate(90 * turns, expand=True)
 
 
-def levelled(image: Image.Image) -> Image.Image:
-    """``image`` with its text lines level: a page whose lines run top to bottom is given a
-    quarter turn, and a tilt of up to 3 degrees is taken out."""
+def levelled(image: Image.Image) -> tuple[Image.Image, int]:
+    """``image`` with its text lines level, and the quarter turns that took: a page whose lines
+    run top to bottom is given one, and a tilt of up to 3 degrees is taken out."""
     ink = _ink(image)
     angle, sharpness = _level_angle(ink)
     sideways_angle, sideways_sharpness = _level_angle(ink.transpose(Image.Transpose.ROTATE_90))
+    quarter_turns = 0
     if sideways_sharpness > sharpness:
-        image, angle = turned(image, 1), sideways_angle
-    if abs(angle) < _MIN_CORRECTION:
-        return image
-    return image.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
+        image, angle, quarter_turns = turned(image, 1), sideways_angle, 1
+    if abs(angle) >= _MIN_CORRECTION:
+        image = image.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
+    return image, quarter_turns
 
 
 def skew_angle(image: Image.Image) -> float:

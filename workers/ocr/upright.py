@@ -8,9 +8,12 @@ the two readings is kept. Word boxes are in the frame of the image the engine re
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
-from workers.ocr.engine import OcrEngine, OcrPage, PageImage
+from PIL import Image
+
+from workers.ocr.engine import OcrEngine, OcrPage, OcrWord, PageImage
 from workers.ocr.preprocess import despeckled, from_image, levelled, to_image, turned
 
 REREAD_BELOW: Final = 60.0
@@ -20,12 +23,36 @@ upside down."""
 
 def read_upright(engine: OcrEngine, page: PageImage) -> OcrPage:
     """The text of ``page`` read by ``engine`` the right way up."""
-    image = levelled(despeckled(to_image(page)))
-    first = engine.read_page(from_image(image, page.dpi))
+    image, quarter_turns = levelled(despeckled(to_image(page)))
+    first = _read(engine, image, page.dpi, quarter_turns)
     if mean_confidence(first) >= REREAD_BELOW:
         return first
-    second = engine.read_page(from_image(turned(image, 2), page.dpi))
+    second = _read(engine, turned(image, 2), page.dpi, quarter_turns + 2)
     return second if mean_confidence(second) > mean_confidence(first) else first
+
+
+def _read(engine: OcrEngine, image: Image.Image, dpi: int, quarter_turns: int) -> OcrPage:
+    read = engine.read_page(from_image(image, dpi))
+    return replace(read, size=image.size, quarter_turns=quarter_turns % 4)
+
+
+def page_box(word: OcrWord, page: OcrPage) -> tuple[float, float, float, float] | None:
+    """``word``'s box as fractions of the page as it lies in the PDF (left, top, width,
+    height from its top left), or ``None`` when the image size is not known. A tilt taken out
+    is not put back: it moves a box by well under a line."""
+    width, height = page.size
+    if not width or not height:
+        return None
+    left, top, box_width, box_height = word.box
+    corners = [
+        (left / width, top / height),
+        ((left + box_width) / width, (top + box_height) / height),
+    ]
+    for _ in range(page.quarter_turns % 4):
+        # Undo one counter-clockwise quarter turn: (x, y) in the turned image was (1 - y, x).
+        corners = [(1 - y, x) for x, y in corners]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
 
 
 def mean_confidence(page: OcrPage) -> float:
