@@ -64,13 +64,15 @@ def test_tsv_rebuilds_lines_paragraphs_and_drops_table_borders() -> None:
 def test_misread_label_words_are_repaired_but_prose_is_not() -> None:
     page = _page(
         "Certitication(s)/Specialty: Surgery\nthe worker had PT; Upheld knee"
-        "\nMRI of the right knee with contrast; Overturned\nMAXIMUS guideline; Decision",
+        "\nMRI of the right knee with contrast; Overturned\nMAXIMUS guideline; Decision"
+        "\nCertification(s/ Specialty; Neurology",
         90.0,
     )
     fixed = read_words(page)
     assert fixed.text == (
         "Certification(s)/Specialty: Surgery\nthe worker had PT; Upheld knee"
         "\nMRI of the right knee with contrast: Overturned\nMAXIMUS guideline: Decision"
+        "\nCertification(s)/Specialty: Neurology"
     )
     assert [fixed.text[w.start : w.end] for w in fixed.words][1] == "Surgery"
 
@@ -126,6 +128,20 @@ def test_one_doubtful_word_in_a_field_sends_the_letter_to_review() -> None:
         ("confidence.low", "case_number"),
         (OCR_LOW_CONFIDENCE, "case_number"),
     ]
+
+
+def test_states_listed_with_a_period_for_a_comma_are_read_as_states_but_others_are_flagged() -> (
+    None
+):
+    line = LETTER.read_text().split("State(s) of Licensure:")[1].split("\n")[0]
+    for listed, states, flagged in (
+        ("Texas,New York. Califomia", ["Texas", "New York", "California"], False),
+        ("Texas,New York. Atlantis", ["Texas", "New York. Atlantis"], True),
+    ):
+        record = extract_document(_ocr_document(low_word=None, replace=(line, " " + listed)))
+        assert record.reviewer.license_states == states
+        pairs = [(r.code, r.field) for r in validate(record).reasons]
+        assert ((OCR_LOW_CONFIDENCE, "reviewer.license_states") in pairs) is flagged
 
 
 def test_a_label_lost_to_ocr_is_reported_not_left_empty() -> None:

@@ -61,10 +61,12 @@ def apply_ocr_confidence(record: LetterRecord, doc: Document) -> LetterRecord:
         elif name not in record.provenance:
             warnings.append(_low(name, "no provenance to check"))
     reviewer = record.reviewer
-    states = [closest(state, US_STATES, STATE_MAX_DISTANCE) for state in reviewer.license_states]
-    if None in states:
-        warnings.append(_low("reviewer.license_states", "not a US state"))
-    matched = [found or state for found, state in zip(states, reviewer.license_states, strict=True)]
+    matched: list[str] = []
+    for state in reviewer.license_states:
+        found = _us_states(state)
+        matched += found or [state]
+        if not found:
+            warnings.append(_low("reviewer.license_states", "not a US state"))
     return record.model_copy(
         update={
             "confidence": confidence,
@@ -73,6 +75,17 @@ def apply_ocr_confidence(record: LetterRecord, doc: Document) -> LetterRecord:
             "warnings": [*record.warnings, *warnings],
         }
     )
+
+
+def _us_states(text: str) -> list[str]:
+    """The US state ``text`` is within two edits of; or, if none, the states it lists with
+    periods read for commas (``New York. California``); else none."""
+    found = closest(text, US_STATES, STATE_MAX_DISTANCE)
+    if found is not None:
+        return [found]
+    parts = [closest(part, US_STATES, STATE_MAX_DISTANCE) for part in text.split(".")]
+    named = [part for part in parts if part is not None]
+    return named if len(parts) > 1 and len(named) == len(parts) else []
 
 
 def _scored(

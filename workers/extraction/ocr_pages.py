@@ -60,8 +60,9 @@ def read_words(page: OcrPage) -> OcrPage:
     """``page`` with its words checked against what a letter prints, so the parsers find them:
     a line in capitals a little off a section heading (``IMR ISSUERS, DECISIONS AND
     RATIONALES``) is spelled as the heading, a slightly misread label (``Certitication(s)/
-    Specialty:``, ``guideline;``) as the label, a semicolon before a heading's outcome word is
-    read as the colon it is, and a case number or date split in two is joined. A word keeps its
+    Specialty:``, ``guideline;``, even split in two) as the label, a semicolon before a
+    heading's outcome word is read as the colon it is, and a case number or date split in two
+    is joined. A word keeps its
     confidence (words made one take the lowest). Only words that end like a label (a colon, or
     a semicolon misread for one) are matched to labels, never prose."""
     headings = _section_heading_lines(page)
@@ -76,9 +77,9 @@ def read_words(page: OcrPage) -> OcrPage:
             index = last + 1
             continue
         index += 1
-        if groups and _joins(groups[-1], word, text, page.text):
-            previous, joined = groups.pop()
-            groups.append(([*previous, word], joined + text))
+        joined = _joined(groups[-1], word, text, page.text) if groups else None
+        if joined is not None:
+            groups.append(([*groups.pop()[0], word], joined))
             continue
         label = _label(text)
         if label is not None:
@@ -122,14 +123,20 @@ def _ends_heading(page: OcrPage, index: int) -> bool:
     )
 
 
-def _joins(group: tuple[list[OcrWord], str], word: OcrWord, text: str, page_text: str) -> bool:
+def _joined(
+    group: tuple[list[OcrWord], str], word: OcrWord, text: str, page_text: str
+) -> str | None:
+    """The one word ``group`` and the next ``word`` make, if they were split by OCR: a case
+    number or date whose first part alone is not one, or a label whose second part alone
+    is not one (``Certification(s/ Specialty;``)."""
     words, previous = group
-    return (
-        len(words) == 1
-        and page_text[words[0].end : word.start] == " "
-        and _SPLIT_VALUES.fullmatch(previous + text) is not None
-        and _SPLIT_VALUES.fullmatch(previous) is None
-    )
+    if len(words) != 1 or page_text[words[0].end : word.start] != " ":
+        return None
+    if _SPLIT_VALUES.fullmatch(previous + text) and not _SPLIT_VALUES.fullmatch(previous):
+        return previous + text
+    if _label(text) is None and _label(previous) is None and text[-1] in ":;":
+        return _label(previous + text)
+    return None
 
 
 def _respelled(page: OcrPage, groups: list[tuple[list[OcrWord], str]]) -> OcrPage:
@@ -196,7 +203,7 @@ def _placed(
 
 
 def _label(text: str) -> str | None:
-    """The label ``text`` is a slight misreading of, if any."""
-    if len(text) < _MIN_LABEL_CHARS or text[-1] not in ":;" or text in LABEL_WORDS:
+    """The label ``text`` is, or is a slight misreading of, if any."""
+    if len(text) < _MIN_LABEL_CHARS or text[-1] not in ":;":
         return None
-    return closest(text, LABEL_WORDS, len(text) // _CHARS_PER_EDIT)
+    return text if text in LABEL_WORDS else closest(text, LABEL_WORDS, len(text) // _CHARS_PER_EDIT)

@@ -18,8 +18,7 @@ US_STATES: Final = (
 
 LABEL_WORDS: Final = (
     "Number:", "Assigned:", "Injury:", "Date:", "Priority:", "Received:", "Licensure:",
-    "Certification(s)/Specialty:", "Certifications/Specialty:", "Certification/Specialty:",
-    "guideline:", "guidelines:", "rationale:",
+    "Certification(s)/Specialty:", "guideline:", "guidelines:", "rationale:",
 )  # fmt: skip
 """Label words that end in a colon: the header's, the reviewer block's and the item fields'
 (``MAXIMUS guideline:``, ``Decision rationale:``)."""
