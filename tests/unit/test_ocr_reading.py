@@ -65,14 +65,16 @@ def test_misread_label_words_are_repaired_but_prose_is_not() -> None:
     page = _page(
         "Certitication(s)/Specialty: Surgery\nthe worker had PT; Upheld knee"
         "\nMRI of the right knee with contrast; Overturned\nMAXIMUS guideline; Decision"
-        "\nCertification(s/ Specialty; Neurology",
+        "\nCertification(s/ Specialty; Neurology\nMAXIMUS Case NumberCM13-0023518"
+        "\nDecision Date;01/20/2017",
         90.0,
     )
     fixed = read_words(page)
     assert fixed.text == (
         "Certification(s)/Specialty: Surgery\nthe worker had PT; Upheld knee"
         "\nMRI of the right knee with contrast: Overturned\nMAXIMUS guideline: Decision"
-        "\nCertification(s)/Specialty: Neurology"
+        "\nCertification(s)/Specialty: Neurology\nMAXIMUS Case Number:CM13-0023518"
+        "\nDecision Date:01/20/2017"
     )
     assert [fixed.text[w.start : w.end] for w in fixed.words][1] == "Surgery"
 

@@ -53,7 +53,7 @@ _MIN_LABEL_CHARS = 7
 _CHARS_PER_EDIT = 4
 # Values OCR sometimes splits with a space ("CM16-021 8843", "1 1/22/2016"): two neighbouring
 # words are joined when together they make one and the first alone does not.
-_SPLIT_VALUES = re.compile(r"CM\d{2}-\d{7}|\d{1,2}([/-])\d{1,2}\1(\d{2}|\d{4})")
+_SPLIT_VALUES = re.compile(r"CM\d{2}-\d{7}|\d{1,2}(?P<sep>[/-])\d{1,2}(?P=sep)(?:\d{2}|\d{4})")
 
 
 def read_words(page: OcrPage) -> OcrPage:
@@ -64,7 +64,8 @@ def read_words(page: OcrPage) -> OcrPage:
     heading's outcome word is read as the colon it is, and a case number or date split in two
     is joined. A word keeps its
     confidence (words made one take the lowest). Only words that end like a label (a colon, or
-    a semicolon misread for one) are matched to labels, never prose."""
+    a semicolon misread for one) or run into a case number or date are matched to labels, never
+    prose."""
     headings = _section_heading_lines(page)
     groups: list[tuple[list[OcrWord], str]] = []
     index = 0
@@ -81,7 +82,7 @@ def read_words(page: OcrPage) -> OcrPage:
         if joined is not None:
             groups.append(([*groups.pop()[0], word], joined))
             continue
-        label = _label(text)
+        label = _label(text) or _unglued(text)
         if label is not None:
             text = label
         elif text.endswith(";") and _ends_heading(page, index):
@@ -202,8 +203,23 @@ def _placed(
     return spans
 
 
+_GLUED = re.compile(rf"(?P<label>[A-Za-z()/]+)[:;]?(?P<value>{_SPLIT_VALUES.pattern})")
+
+
+def _unglued(text: str) -> str | None:
+    """A label and its value printed without a space (``Number:CM13-0023518``), its colon
+    lost to OCR (``NumberCM13-0023518``), spelled with the colon."""
+    glued = _GLUED.fullmatch(text)
+    if glued is None:
+        return None
+    label = _label(glued["label"] + ":")
+    return None if label is None else label + glued["value"]
+
+
 def _label(text: str) -> str | None:
     """The label ``text`` is, or is a slight misreading of, if any."""
+    if text in LABEL_WORDS:
+        return text
     if len(text) < _MIN_LABEL_CHARS or text[-1] not in ":;":
         return None
-    return text if text in LABEL_WORDS else closest(text, LABEL_WORDS, len(text) // _CHARS_PER_EDIT)
+    return closest(text, LABEL_WORDS, len(text) // _CHARS_PER_EDIT)
