@@ -12,7 +12,7 @@ from workers.extraction.ocr_pages import read_words, with_ocr_words
 from workers.extraction.text_layer import normalise_text, read_text
 from workers.extraction.vocabulary import US_STATES, closest, edit_distance
 from workers.ocr import OcrPage, OcrWord
-from workers.ocr.tsv import page_from_tsv
+from workers.ocr.tsv import AMBIGUOUS_GLYPH_CONFIDENCE, page_from_tsv
 from workers.validation import validate
 
 LETTER = Path(__file__).resolve().parents[1] / "fixtures" / "letters" / "a2016_three_items.txt"
@@ -61,11 +61,25 @@ def test_tsv_rebuilds_lines_paragraphs_and_drops_table_borders() -> None:
     assert page.words[0].box == (10, 20, 30, 40)
 
 
+def test_a_bar_of_text_height_inside_a_line_is_a_doubtful_one_but_a_tall_bar_is_a_border() -> None:
+    def word(number: int, height: int, text: str) -> str:
+        return f"5\t1\t1\t1\t1\t{number}\t{number * 50}\t20\t30\t{height}\t94.0\t{text}"
+
+    rows = [HEADER, word(1, 34, "week"), word(2, 28, "to"), word(3, 34, "|"), word(4, 24, "or")]
+    rows += [word(5, 35, "Date:"), word(6, 50, "|"), word(7, 36, "12/19/2016")]
+    page = page_from_tsv("\n".join(rows))
+    assert page.text == "week to 1 or Date: 12/19/2016"
+    assert [w.confidence for w in page.words if page.text[w.start : w.end] == "1"] == [
+        AMBIGUOUS_GLYPH_CONFIDENCE
+    ]
+
+
 def test_misread_label_words_are_repaired_but_prose_is_not() -> None:
     page = _page(
         "Certitication(s)/Specialty: Surgery\nthe worker had PT; Upheld knee"
         "\nMRI of the right knee with contrast; Overturned\nMAXIMUS guideline; Decision"
-        "\nCertification(s/ Specialty; Neurology\nMAXIMUS Case NumberCM13-0023518"
+        "\nOfficial Disability Guidelines: Knee\nCertification(s/ Specialty; Neurology"
+        "\nMAXIMUS Case NumberCM13-0023518"
         "\nDecision Date;01/20/2017",
         90.0,
     )
@@ -73,7 +87,8 @@ def test_misread_label_words_are_repaired_but_prose_is_not() -> None:
     assert fixed.text == (
         "Certification(s)/Specialty: Surgery\nthe worker had PT; Upheld knee"
         "\nMRI of the right knee with contrast: Overturned\nMAXIMUS guideline: Decision"
-        "\nCertification(s)/Specialty: Neurology\nMAXIMUS Case Number:CM13-0023518"
+        "\nOfficial Disability Guidelines: Knee\nCertification(s)/Specialty: Neurology"
+        "\nMAXIMUS Case Number:CM13-0023518"
         "\nDecision Date:01/20/2017"
     )
     assert [fixed.text[w.start : w.end] for w in fixed.words][1] == "Surgery"

@@ -222,4 +222,6 @@ def _label(text: str) -> str | None:
         return text
     if len(text) < _MIN_LABEL_CHARS or text[-1] not in ":;":
         return None
-    return closest(text, LABEL_WORDS, len(text) // _CHARS_PER_EDIT)
+    label = closest(text, LABEL_WORDS, len(text) // _CHARS_PER_EDIT)
+    # A label printed in other capitals ("Guidelines:") keeps the letter's spelling.
+    return text if label is not None and label.lower() == text.lower() else label
