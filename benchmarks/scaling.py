@@ -83,6 +83,7 @@ def measure(settings: Settings, run: str, count: int, letters: list[ObjectInfo])
         update={
             "group_id_prefix": run,
             "topic_letters_received": f"{run}.received",
+            "topic_letters_ocr": f"{run}.ocr",
             "topic_letters_parsed": f"{run}.parsed",
             "topic_dlq_template": run + ".{stage}.dlq",
         }

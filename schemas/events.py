@@ -28,6 +28,7 @@ from schemas.cloudevents import (
 from schemas.deadletter import DeadLetterData, OriginalHeader
 from schemas.determination import DeterminationData, DeterminedItem
 from schemas.letter import LetterRecord
+from schemas.ocr import OcrPageText, OcrText
 from schemas.review import FieldReview, ReviewedData
 from schemas.source import LETTER_ID_PATTERN, SourceObject, letter_id_for
 from schemas.validation import ValidationResult
@@ -51,6 +52,8 @@ __all__ = [
     "LetterReceivedData",
     "LetterValidated",
     "LetterValidatedData",
+    "OcrPageText",
+    "OcrText",
     "OriginalHeader",
     "ReviewedData",
     "SourceObject",
@@ -67,14 +70,22 @@ class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LetterReceivedData(_Data):
-    """A letter object was dropped and is ready to be read."""
-
+class _LetterData(_Data):
     letter_id: str = Field(pattern=LETTER_ID_PATTERN)
     source: SourceObject
 
 
-class LetterParsedData(LetterReceivedData):
+class LetterReceivedData(_LetterData):
+    """A letter object was dropped and is ready to be read."""
+
+    ocr: OcrText | None = Field(
+        default=None,
+        description="The text of the pages without a text layer, once the ocr stage has read "
+        "them and handed the letter back to parse; absent before.",
+    )
+
+
+class LetterParsedData(_LetterData):
     record: LetterRecord
     extractor_version: str = Field(min_length=1)
 

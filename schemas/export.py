@@ -48,7 +48,7 @@ ASYNCAPI_PATH = SCHEMAS_DIR / "asyncapi.yaml"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 DLQ_HEADERS: dict[str, str] = {
-    DLQ_STAGE: "Stage that gave up on the record (ingest, parse, validate, enrich).",
+    DLQ_STAGE: "Stage that gave up on the record (ingest, parse, ocr, validate, enrich).",
     DLQ_ERROR_CLASS: "Class name of the failure.",
     DLQ_REASON: "Stable reason code; never document text.",
     DLQ_ATTEMPT: "Attempts made, decimal.",
@@ -220,6 +220,7 @@ def _channel_ids(settings: Settings) -> dict[str, tuple[str, str]]:
     channels = {
         "s3Events": (settings.topic_s3_events, "S3Notification"),
         "lettersReceived": (settings.topic_letters_received, "LetterReceived"),
+        "lettersOcrRequested": (settings.topic_letters_ocr, "LetterReceived"),
         "lettersParsed": (settings.topic_letters_parsed, "LetterParsed"),
         "lettersValidated": (settings.topic_letters_validated, "LetterValidated"),
         "determinations": (settings.topic_determinations, "DeterminationExtracted"),
@@ -230,11 +231,13 @@ def _channel_ids(settings: Settings) -> dict[str, tuple[str, str]]:
     return channels
 
 
-_STAGE_FLOW: dict[Stage, tuple[str, str]] = {
-    "ingest": ("s3Events", "lettersReceived"),
-    "parse": ("lettersReceived", "lettersParsed"),
-    "validate": ("lettersParsed", "lettersValidated"),
-    "enrich": ("lettersValidated", "determinations"),
+_STAGE_FLOW: dict[Stage, tuple[str, tuple[str, ...]]] = {
+    "ingest": ("s3Events", ("lettersReceived",)),
+    # A letter with scanned pages goes to the ocr stage, which hands it back to parse.
+    "parse": ("lettersReceived", ("lettersParsed", "lettersOcrRequested")),
+    "ocr": ("lettersOcrRequested", ("lettersReceived",)),
+    "validate": ("lettersParsed", ("lettersValidated",)),
+    "enrich": ("lettersValidated", ("determinations",)),
 }
 
 
@@ -242,13 +245,20 @@ def _operations(settings: Settings) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for stage in STAGES:
         consumed, produced = _STAGE_FLOW[stage]
-        for action, channel, verb in (
-            ("receive", consumed, "Consume"),
-            ("send", produced, "Publish"),
-            ("send", f"{stage}DeadLetters", "Dead-letter"),
+        for name, action, channel, verb in (
+            ("Receive", "receive", consumed, "Consume"),
+            *(
+                (
+                    "Send" + ("" if index == 0 else f"To{channel[0].upper()}{channel[1:]}"),
+                    "send",
+                    channel,
+                    "Publish",
+                )
+                for index, channel in enumerate(produced)
+            ),
+            ("DeadLetter", "send", f"{stage}DeadLetters", "Dead-letter"),
         ):
-            suffix = "DeadLetter" if channel.endswith("DeadLetters") else action.title()
-            operations[f"{stage}{suffix}"] = {
+            operations[f"{stage}{name}"] = {
                 "action": action,
                 "channel": {"$ref": f"#/channels/{channel}"},
                 "summary": f"{verb} ({stage} stage, consumer group {group_id(settings, stage)}).",

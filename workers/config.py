@@ -7,8 +7,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Stage = Literal["ingest", "parse", "validate", "enrich"]
-STAGES: tuple[Stage, ...] = ("ingest", "parse", "validate", "enrich")
+Stage = Literal["ingest", "parse", "ocr", "validate", "enrich"]
+STAGES: tuple[Stage, ...] = ("ingest", "parse", "ocr", "validate", "enrich")
+"""In flow order; ``ocr`` reads the scanned pages parse routes to it and hands the letter back."""
 Role = Stage | Literal["sink"]
 """A consumer group the runtime runs: a pipeline stage, or the ``sink`` that lands
 determinations in the claims database."""
@@ -20,6 +21,7 @@ STAGE_HTTP_PORTS: dict[Role, int] = {
     "validate": 8083,
     "enrich": 8084,
     "sink": 8086,
+    "ocr": 8087,
 }
 """Default health and metrics port of each stage and the sink (``IMR_HTTP_PORT`` overrides)."""
 RECONCILE_HTTP_PORT = 8085
@@ -52,6 +54,9 @@ class Settings(BaseSettings):
     # takes its partitions back at once.
     instance_id: str | None = None
     max_poll_records: int = Field(default=16, ge=1)
+    # The ocr stage takes this many letters per poll instead: a page takes seconds to read, and
+    # a batch must be done well within max_poll_interval_ms (20 pages x ~4 s < 300 s).
+    ocr_max_poll_records: int = Field(default=1, ge=1)
     max_poll_interval_ms: int = Field(default=300_000, ge=10_000)
     retry_max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=0.5, gt=0)
@@ -61,6 +66,8 @@ class Settings(BaseSettings):
     # Topics.
     topic_s3_events: str = "imr.s3-events"
     topic_letters_received: str = "imr.letters.received.v1"
+    # Letters parse routes to the ocr stage (pages without a text layer).
+    topic_letters_ocr: str = "imr.letters.ocr-requested.v1"
     topic_letters_parsed: str = "imr.letters.parsed.v1"
     topic_letters_validated: str = "imr.letters.validated.v1"
     topic_determinations: str = "imr.determinations.extracted.v1"
@@ -87,6 +94,9 @@ class Settings(BaseSettings):
     max_pages: int = Field(default=200, ge=1)
     # What a PDF's Flate streams may inflate to in all (decompression bombs).
     max_inflated_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    # The largest letter the ocr stage hands back to parse with its page text (JSON bytes); a
+    # larger one is dead-lettered as too_large (Kafka's default record limit is 1 MiB).
+    max_ocr_event_bytes: int = Field(default=900_000, ge=1)
 
     # The claims database (`imr sink`, `imr review`, `imr report`): postgresql://user:pw@host/db
     # or sqlite:///path/file.sqlite. Secret because the URL may hold a password.

@@ -1,9 +1,11 @@
-"""The whole pipeline as four OS processes against the real broker and S3 server.
+"""The whole pipeline as five OS processes against the real broker and S3 server.
 
 Letters are uploaded to a fresh bucket; the S3 server's bucket notification (published to its
 Kafka events topic) drives ``ingest``, which feeds ``parse``, ``validate`` and ``enrich``, each
-an ``imr worker`` process with its own consumer group. Where the server publishes no
-notifications, ``imr reconcile`` announces the uploaded letters instead (the test says so).
+an ``imr worker`` process with its own consumer group; parse routes a scanned letter (made at
+test time) to the ``ocr`` worker, which hands it back with its page text. Where the server
+publishes no notifications, ``imr reconcile`` announces the uploaded letters instead (the test
+says so).
 Runs once per delivery mode (at least once, and exactly once with transactions).
 
 Checked: exactly one schema-valid determination per good letter (read ``read_committed``) with
@@ -32,7 +34,9 @@ import pytest
 from benchmarks.pipeline import pipeline_settings, prepare, worker_env
 from benchmarks.services import Services
 from schemas.events import DeterminationExtracted, SourceObject, from_kafka
+from tests.fixtures.scans import scanned
 from workers.config import STAGES, DeliveryMode, Settings
+from workers.ocr import default_engine
 from workers.runtime import KafkaTransport, Message
 from workers.runtime.dead_letter import DLQ_REASON, DLQ_STAGE
 
@@ -44,6 +48,8 @@ SHARED_CORPUS = REPO.parent / "shared" / "corpus" / "dwc-imr-2016"
 DETERMINATION_DATA_SCHEMA = (
     REPO / "schemas" / "json" / "determination.extracted.v1.data.schema.json"
 )
+SCANNED = "c_upheld"
+"""The fixture letter also uploaded as a scan (two pages)."""
 GOLD_EVERY = 6
 """Every sixth gold letter (5 of 30): single- and multi-item, upheld and overturned."""
 PIPELINE_TIMEOUT_S = 240.0
@@ -62,6 +68,7 @@ class Expected:
     outcomes: tuple[str, ...] = ()
     treatments: tuple[str, ...] = ()
     error: str | None = None
+    failing_stage: str = "parse"
 
 
 def fixture_letters() -> list[tuple[Path, Expected]]:
@@ -74,6 +81,17 @@ def fixture_letters() -> list[tuple[Path, Expected]]:
             if path.is_file():
                 found.append((path, expected_from(path.name, answer)))
     return found
+
+
+def scanned_letter(folder: Path) -> tuple[Path, Expected]:
+    """A scan of a fixture letter, made now: the ocr stage reads it (or, with no OCR engine
+    installed, dead-letters it as ``no_text_layer``)."""
+    path = folder / f"{SCANNED}-scan.pdf"
+    path.write_bytes(scanned((FIXTURES / "pdf" / f"{SCANNED}.pdf").read_bytes()))
+    if default_engine() is None:
+        return path, Expected(path.name, error="no_text_layer", failing_stage="ocr")
+    answer = json.loads((FIXTURES / "letters" / f"{SCANNED}.expected.json").read_text())
+    return path, expected_from(path.name, answer)
 
 
 def gold_letters() -> list[tuple[Path, Expected]]:
@@ -220,7 +238,7 @@ def test_letters_dropped_in_the_bucket_become_one_determination_each(
     store = prepare(settings)
     env = worker_env(settings)
 
-    documents = fixture_letters()
+    documents = [*fixture_letters(), scanned_letter(tmp_path)]
     if SHARED_CORPUS.is_dir():
         documents += gold_letters()
     else:
@@ -265,7 +283,7 @@ def test_letters_dropped_in_the_bucket_become_one_determination_each(
     repeated = Counter(name for name, _ in results) - Counter(a.name for a in expected.values())
     assert not repeated, f"settled more than once: {sorted(repeated)}"
     assert dict(results) == {
-        a.name: "determination" if a.error is None else f"parse dead letter: {a.error}"
+        a.name: "determination" if a.error is None else f"{a.failing_stage} dead letter: {a.error}"
         for a in expected.values()
     }
 

@@ -96,8 +96,12 @@ def test_final_stage_installs_the_wheels_and_no_build_tools() -> None:
     assert f"--mount=type=bind,from={STAGES_OF_BUILD[0].name}" in runs
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert f"install --no-cache-dir --no-index --find-links /wheels {project['name']}" in runs
-    for tool in ("gcc", "build-essential", "apt-get install", "curl"):
+    for tool in ("gcc", "build-essential", "curl", "-dev"):
         assert tool not in runs
+    # The one system package is the OCR engine, without recommends and without the apt lists.
+    installs = re.findall(r"apt-get install -y --no-install-recommends ([\w\- ]+?)\s+&&", runs)
+    assert installs == ["tesseract-ocr"]
+    assert "rm -rf /var/lib/apt/lists/*" in runs
     # Nothing is copied from the source tree into the final image.
     assert FINAL.all("COPY") == []
 

@@ -114,6 +114,7 @@ def test_asyncapi_has_a_channel_for_every_topic() -> None:
     topics = {
         settings.topic_s3_events,
         settings.topic_letters_received,
+        settings.topic_letters_ocr,
         settings.topic_letters_parsed,
         settings.topic_letters_validated,
         settings.topic_determinations,
@@ -148,7 +149,13 @@ def test_asyncapi_gives_each_stage_a_receive_a_send_and_a_dead_letter_operation(
     assert by_stage["parse"] == [
         ("receive", settings.topic_letters_received),
         ("send", settings.topic_letters_parsed),
+        ("send", settings.topic_letters_ocr),
         ("send", settings.dlq_topic("parse")),
+    ]
+    assert by_stage["ocr"] == [
+        ("receive", settings.topic_letters_ocr),
+        ("send", settings.topic_letters_received),
+        ("send", settings.dlq_topic("ocr")),
     ]
     assert ("send", settings.topic_determinations) in by_stage["enrich"]
     assert set(by_stage) == set(STAGES)

@@ -123,7 +123,8 @@ def test_ingest_refuses_other_cloudevents_on_the_notification_topic() -> None:
     parsed = LetterParsed(
         source="/test",
         data=LetterParsedData(
-            **dict(received.data),
+            letter_id=received.data.letter_id,
+            source=received.data.source,
             record=extract(LETTER.read_bytes()),
             extractor_version=EXTRACTOR_VERSION,
         ),

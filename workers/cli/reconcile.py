@@ -87,7 +87,7 @@ from workers.storage import ObjectInfo, ObjectMissingError, ObjectStore, S3Objec
 SOURCE = "/imr/cli/reconcile"
 EVENT_NAME = "imr:Reconcile"
 """The source's ``event_name`` on letters reconcile announced: no notification named one."""
-SETTLING_STAGES: tuple[Stage, ...] = ("parse", "validate", "enrich")
+SETTLING_STAGES: tuple[Stage, ...] = ("parse", "ocr", "validate", "enrich")
 """Stages whose dead letters are keyed by letter id."""
 
 Action = Literal["emitted", "would_emit"]

@@ -28,6 +28,7 @@ def topic_names(settings: Settings) -> list[str]:
     return [
         settings.topic_s3_events,
         settings.topic_letters_received,
+        settings.topic_letters_ocr,
         settings.topic_letters_parsed,
         settings.topic_letters_validated,
         settings.topic_determinations,

@@ -20,13 +20,14 @@ from workers.extraction.errors import (
     NotALetterError,
     NoTextLayerError,
     OcrFailedError,
+    OcrNeeded,
     UnknownLayoutError,
     UnsupportedMediaTypeError,
 )
 from workers.extraction.layouts import detect
 from workers.extraction.ocr_confidence import apply_ocr_confidence
 from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES
-from workers.extraction.text_layer import load_document
+from workers.extraction.text_layer import ReadElsewhere, load_document, read_scanned_pages
 from workers.ocr import OcrEngine, default_engine
 
 EXTRACTOR_VERSION = "imr-extractor/0.1.0"
@@ -42,11 +43,14 @@ __all__ = [
     "NoTextLayerError",
     "NotALetterError",
     "OcrFailedError",
+    "OcrNeeded",
+    "ReadElsewhere",
     "UnknownLayoutError",
     "UnsupportedMediaTypeError",
     "extract",
     "extract_document",
     "load_document",
+    "read_scanned_pages",
 ]
 
 
@@ -56,13 +60,14 @@ def extract(
     media_type: str | None = None,
     max_pages: int | None = None,
     max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
-    ocr: OcrEngine | Literal["default"] | None = "default",
+    ocr: OcrEngine | ReadElsewhere | Literal["default"] | None = "default",
 ) -> LetterRecord:
     """Extract one letter from PDF (sniffed by ``%PDF-``) or plain-text bytes.
 
     PDF pages without a text layer are read by ``ocr``: by default the installed engine
     (:func:`workers.ocr.default_engine`); ``None`` (or no engine installed) leaves a scan a
-    :class:`NoTextLayerError`.
+    :class:`NoTextLayerError`; :class:`ReadElsewhere` takes the pages another stage read, or
+    raises :class:`OcrNeeded` for them.
     """
     doc = load_document(
         data,

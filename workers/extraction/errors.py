@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 
+class OcrNeeded(Exception):
+    """The PDF has pages without a text layer and OCR is done by another stage: ``pages`` are
+    their 0-based indexes."""
+
+    def __init__(self, pages: tuple[int, ...]) -> None:
+        super().__init__(f"{len(pages)} page(s) need OCR")
+        self.pages = pages
+
+
 class ExtractionError(Exception):
     """Base class: the document cannot be turned into a record. ``reason`` is a stable code."""
 

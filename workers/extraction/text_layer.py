@@ -12,7 +12,8 @@ import itertools
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
@@ -25,11 +26,12 @@ from workers.extraction.errors import (
     EncryptedDocumentError,
     NotALetterError,
     NoTextLayerError,
+    OcrNeeded,
     UnsupportedMediaTypeError,
 )
 from workers.extraction.ocr_pages import ocr_pages, with_ocr_words
 from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES, check_inflated_size
-from workers.ocr import OcrEngine
+from workers.ocr import OcrEngine, OcrPage
 
 DEFAULT_MAX_OCR_PAGES = 20
 """Most pages without a text layer one document may have OCR'd (a page takes seconds)."""
@@ -220,37 +222,77 @@ def document_from_pages(pages: Sequence[str]) -> Document:
     return Document(text=PAGE_BREAK.join(parts), page_starts=tuple(starts))
 
 
+@dataclass(frozen=True, slots=True)
+class ReadElsewhere:
+    """OCR done by another stage: the pages it read (0-based index -> page), or ``None`` when it
+    has not read them yet, in which case :class:`OcrNeeded` is raised for a scan."""
+
+    pages: Mapping[int, OcrPage] | None = None
+
+
 def read_pdf(
     data: bytes,
     *,
     max_pages: int | None = None,
     max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
-    ocr: OcrEngine | None = None,
+    ocr: OcrEngine | ReadElsewhere | None = None,
     max_ocr_pages: int = DEFAULT_MAX_OCR_PAGES,
 ) -> Document:
     """Extract the text layer of a PDF whose Flate streams inflate to at most
     ``max_inflated_bytes`` (checked before PDFium sees the document).
 
     With an ``ocr`` engine, the pages without a text layer (at most ``max_ocr_pages``) are read
-    by OCR and the document records which pages and words came from it.
+    by OCR and the document records which pages and words came from it; with
+    :class:`ReadElsewhere`, they are taken from it (or :class:`OcrNeeded` is raised).
 
     Raises EncryptedDocumentError, CorruptDocumentError, DocumentTooLargeError, NoTextLayerError.
     """
-    check_inflated_size(data, max_inflated_bytes)
-    with _PDFIUM_LOCK:
-        pages = _pdf_page_texts(data, max_pages)
-    scanned = [index for index, page in enumerate(pages) if not _has_text(page)]
+    pages, scanned = _text_layer(data, max_pages, max_inflated_bytes)
     if ocr is None or not scanned:
         if len(scanned) == len(pages):
             raise NoTextLayerError(f"none of the {len(pages)} page(s) has a text layer")
         return document_from_pages(pages)
-    if len(scanned) > max_ocr_pages:
-        raise DocumentTooLargeError(f"{len(scanned)} pages need OCR, the limit is {max_ocr_pages}")
-    read = ocr_pages(data, scanned, ocr, _PDFIUM_LOCK)
+    _check_ocr_pages(scanned, max_ocr_pages)
+    if isinstance(ocr, ReadElsewhere):
+        if ocr.pages is None:
+            raise OcrNeeded(tuple(scanned))
+        read = {index: page for index, page in ocr.pages.items() if index in scanned}
+    else:
+        read = ocr_pages(data, scanned, ocr, _PDFIUM_LOCK)
     texts = [read[index].text if index in read else page for index, page in enumerate(pages)]
     if not any(_has_text(text) for text in texts):
         raise NoTextLayerError(f"none of the {len(pages)} page(s) has a text layer or OCR text")
     return with_ocr_words(document_from_pages(texts), read, normalise_text)
+
+
+def read_scanned_pages(
+    data: bytes,
+    engine: OcrEngine,
+    *,
+    max_pages: int | None = None,
+    max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
+    max_ocr_pages: int = DEFAULT_MAX_OCR_PAGES,
+) -> dict[int, OcrPage]:
+    """OCR the pages of the PDF ``data`` that have no text layer (0-based index -> page; blank
+    pages are left out), under the limits :func:`read_pdf` applies."""
+    _, scanned = _text_layer(data, max_pages, max_inflated_bytes)
+    _check_ocr_pages(scanned, max_ocr_pages)
+    return ocr_pages(data, scanned, engine, _PDFIUM_LOCK)
+
+
+def _text_layer(
+    data: bytes, max_pages: int | None, max_inflated_bytes: int
+) -> tuple[list[str], list[int]]:
+    """Each page's text layer, and the indexes of the pages that have none."""
+    check_inflated_size(data, max_inflated_bytes)
+    with _PDFIUM_LOCK:
+        pages = _pdf_page_texts(data, max_pages)
+    return pages, [index for index, page in enumerate(pages) if not _has_text(page)]
+
+
+def _check_ocr_pages(scanned: list[int], max_ocr_pages: int) -> None:
+    if len(scanned) > max_ocr_pages:
+        raise DocumentTooLargeError(f"{len(scanned)} pages need OCR, the limit is {max_ocr_pages}")
 
 
 def _has_text(page: str) -> bool:
@@ -378,7 +420,7 @@ def load_document(
     media_type: str | None = None,
     max_pages: int | None = None,
     max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES,
-    ocr: OcrEngine | None = None,
+    ocr: OcrEngine | ReadElsewhere | None = None,
 ) -> Document:
     """Read PDF (sniffed by ``%PDF-`` in the first KiB) or plain-text bytes into a Document.
 

@@ -7,16 +7,19 @@ from collections.abc import Sequence
 
 from schemas.events import LetterParsed, LetterParsedData, LetterReceived, stage_source
 from workers.config import Settings
-from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
+from workers.extraction import EXTRACTOR_VERSION, ExtractionError, OcrNeeded, ReadElsewhere, extract
 from workers.runtime import Handler, Message, Output, PermanentError
 from workers.stages.codec import decode, emit
+from workers.stages.ocr import ocr_pages_of
 from workers.storage import ObjectStore
 
 _SOURCE = stage_source("parse")
 
 
 def make_parse_handler(settings: Settings, store: ObjectStore) -> Handler:
-    """Reads ``settings.topic_letters_received``; writes ``settings.topic_letters_parsed``.
+    """Reads ``settings.topic_letters_received``; writes ``settings.topic_letters_parsed``, or
+    ``settings.topic_letters_ocr`` for a PDF with pages without a text layer that the ocr stage
+    has not read yet (the event unchanged; it comes back with their text).
 
     The object is read pinned to the announced version (or etag) and at most
     ``settings.max_object_bytes`` long; the extractor stops at ``settings.max_pages`` and at
@@ -27,7 +30,8 @@ def make_parse_handler(settings: Settings, store: ObjectStore) -> Handler:
     topic = settings.topic_letters_parsed
 
     def handle(message: Message) -> Sequence[Output]:
-        received = decode(message, LetterReceived).data
+        event = decode(message, LetterReceived)
+        received = event.data
         source = received.source
         stored = store.get(
             source.bucket,
@@ -37,13 +41,17 @@ def make_parse_handler(settings: Settings, store: ObjectStore) -> Handler:
             max_bytes=settings.max_object_bytes,
         )
         content_type = source.content_type or stored.content_type
+        elsewhere = ReadElsewhere(ocr_pages_of(received.ocr) if received.ocr is not None else None)
         try:
             record = extract(
                 stored.data,
                 media_type=content_type,
                 max_pages=settings.max_pages,
                 max_inflated_bytes=settings.max_inflated_bytes,
+                ocr=elsewhere,
             )
+        except OcrNeeded:
+            return [emit(settings.topic_letters_ocr, event)]
         except ExtractionError as error:
             raise PermanentError(error.reason) from error
         read = source.model_copy(
