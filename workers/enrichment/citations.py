@@ -19,12 +19,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from schemas.enrichment import CatalogMatch, EnrichedCitation, PageRange
 from schemas.letter import Citation
-from workers.enrichment.catalog import GuidelineEntry, Topic, load_catalog
+from workers.enrichment.catalog import Topic, load_catalog
+from workers.enrichment.catalog_index import Hit, pattern_index
 from workers.enrichment.service_rules import TOPICAL_FORM
 from workers.enrichment.text import clean
 
@@ -42,13 +42,6 @@ _CHAPTER_TITLE_SEP = re.compile(r"[,;]\s*")
 _SECTION_NUMBER = re.compile(r"(\d+(?:\.\d+)*)\.?(?=\s|$)")
 _FUZZY_CUTOFF = 0.85
 _MIN_PAGE_OVERLAP = 0.25
-
-
-@dataclass(frozen=True, slots=True)
-class _Hit:
-    entry: GuidelineEntry
-    score: float
-    start: int
 
 
 def parse_pages(text: str) -> list[PageRange]:
@@ -132,44 +125,12 @@ def _next_separator(text: str, position: int) -> int:
     return len(text)
 
 
-def _candidates(text: str) -> list[_Hit]:
-    """Every catalog entry some pattern of which matches ``text``, with its best pattern.
-
-    Many entries share a regex (a family's name as a ``requires`` context, a chapter-less
-    fallback), so each distinct regex is searched once per citation."""
-    searched: dict[re.Pattern[str], int | None] = {}
-
-    def start(regex: re.Pattern[str]) -> int | None:
-        if regex not in searched:
-            found = regex.search(text)
-            searched[regex] = None if found is None else found.start()
-        return searched[regex]
-
-    hits: list[_Hit] = []
-    for entry in load_catalog().entries:
-        best: _Hit | None = None
-        for pattern in entry.patterns:
-            regex, requires, excludes = pattern.compiled
-            if requires is not None and start(requires) is None:
-                continue
-            if excludes is not None and start(excludes) is not None:
-                continue
-            position = start(regex)
-            if position is None:
-                continue
-            if best is None or (pattern.score, -position) > (best.score, -best.start):
-                best = _Hit(entry, pattern.score, position)
-        if best is not None:
-            hits.append(best)
-    return hits
-
-
-def _refine_by_page(hits: list[_Hit], pages: list[PageRange]) -> list[_Hit]:
+def _refine_by_page(hits: list[Hit], pages: list[PageRange]) -> list[Hit]:
     """Replace a chapter-less fallback hit by the chapter whose page span holds the cited page."""
     if not pages:
         return hits
     page = pages[0].start
-    refined: list[_Hit] = []
+    refined: list[Hit] = []
     for hit in hits:
         chapter = None
         if hit.entry.suppressed_by and hit.entry.pages is not None:
@@ -187,11 +148,11 @@ def _refine_by_page(hits: list[_Hit], pages: list[PageRange]) -> list[_Hit]:
         if chapter is None:
             refined.append(hit)
         elif all(h.entry is not chapter for h in hits):
-            refined.append(_Hit(chapter, min(1.0, hit.score + 0.05), hit.start))
+            refined.append(Hit(chapter, min(1.0, hit.score + 0.05), hit.start))
     return refined
 
 
-def _suppress_fallbacks(hits: list[_Hit]) -> list[_Hit]:
+def _suppress_fallbacks(hits: list[Hit]) -> list[Hit]:
     """Drop each fallback entry that another matched entry of its ``suppressed_by`` families
     stands in for (a generic ACOEM match drops the generic "practice guidelines" one)."""
     return [
@@ -282,7 +243,7 @@ def _numbered_topics(sections: Sequence[str], topics: Sequence[Topic]) -> list[T
     return [by_number[number] for number in numbers if number in by_number]
 
 
-def _match(hit: _Hit, segment: str, sections: list[str], pages: list[PageRange]) -> CatalogMatch:
+def _match(hit: Hit, segment: str, sections: list[str], pages: list[PageRange]) -> CatalogMatch:
     entry = hit.entry
     numbered = _numbered_topics(sections, entry.topics)
     if numbered is not None:
@@ -316,7 +277,7 @@ def normalise_citation(raw: str) -> EnrichedCitation:
     text = clean(raw)
     pages = parse_pages(text)
     sections = parse_sections(text)
-    hits = _suppress_fallbacks(_refine_by_page(_candidates(text), pages))
+    hits = _suppress_fallbacks(_refine_by_page(pattern_index().hits(text), pages))
     starts = sorted({h.start for h in hits})
     matches: list[tuple[float, int, CatalogMatch]] = []
     for hit in hits:
