@@ -16,7 +16,6 @@ Matches are ordered by score, then by where they are mentioned.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
@@ -25,8 +24,14 @@ from schemas.enrichment import CatalogMatch, EnrichedCitation, PageRange
 from schemas.letter import Citation
 from workers.enrichment.catalog import Topic, load_catalog
 from workers.enrichment.catalog_index import Hit, pattern_index
-from workers.enrichment.service_rules import TOPICAL_FORM
 from workers.enrichment.text import clean
+from workers.enrichment.topic_index import (
+    Span,
+    TopicIndex,
+    close_topic,
+    section_number,
+    topic_index,
+)
 
 _PAGES = re.compile(
     r"(?:\bpages?\s*\(\s*s\s*\)|\bpages?|\bpgs?|\bpp?)\.?\s*:?\s*"
@@ -38,9 +43,6 @@ _LIST_SEP = re.compile(r"\s*(?:,|&|\band\b)\s*", re.IGNORECASE)
 _SECTIONS = re.compile(r"\bsections?\s*(?:\(\s*s\s*\))?\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s")
 _NUMBERED_SPLIT = re.compile(r",\s+(?=\d+(?:\.\d+)*\.?\s)")
-_CHAPTER_TITLE_SEP = re.compile(r"[,;]\s*")
-_SECTION_NUMBER = re.compile(r"(\d+(?:\.\d+)*)\.?(?=\s|$)")
-_FUZZY_CUTOFF = 0.85
 _MIN_PAGE_OVERLAP = 0.25
 
 
@@ -165,26 +167,11 @@ def _suppress_fallbacks(hits: list[Hit]) -> list[Hit]:
     ]
 
 
-@cache
-def _spelling_regex(spelling: str) -> re.Pattern[str]:
-    body = r"\s+".join(re.escape(word) for word in spelling.split())
-    return re.compile(rf"(?<![\w.]){body}(?![\w])", re.IGNORECASE)
-
-
-def _topics_in(segment: str, topics: Sequence[Topic]) -> list[Topic]:
-    """Topics named in ``segment``: longest spelling wins, no overlaps, in text order. A topic
-    about a topical form of a drug ("Voltaren Gel (diclofenac)") is named only where the
-    segment speaks of a topical form: an oral drug never matches its gel."""
-    found: list[tuple[int, int, Topic]] = []
-    topical_segment = TOPICAL_FORM.search(segment) is not None
-    for topic in topics:
-        if TOPICAL_FORM.search(topic.name) and not topical_segment:
-            continue
-        for spelling in topic.spellings:
-            for match in _spelling_regex(spelling).finditer(segment):
-                found.append((match.start(), match.end(), topic))
+def _topics_in(segment: str, index: TopicIndex) -> list[Topic]:
+    """Topics named in ``segment``: longest spelling wins, no overlaps, in text order."""
+    found = index.spans(segment)
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
-    taken: list[tuple[int, int, Topic]] = []
+    taken: list[Span] = []
     for start, end, topic in found:
         if all(end <= s or start >= e for s, e, _ in taken):
             taken.append((start, end, topic))
@@ -195,14 +182,14 @@ def _topics_in(segment: str, topics: Sequence[Topic]) -> list[Topic]:
     return ordered
 
 
-def _close_topics(sections: Sequence[str], topics: Sequence[Topic]) -> list[Topic]:
-    """Topics whose spelling is close to a cited section (typos such as "Inital Care")."""
-    by_spelling = {s: t for t in topics for s in t.spellings}
+def _close_topics(sections: Sequence[str], guideline_id: str) -> list[Topic]:
+    """Topics whose spelling is, or is close to, a cited section (typos such as "Inital
+    Care")."""
     result: list[Topic] = []
     for section in sections:
-        close = difflib.get_close_matches(section.lower(), list(by_spelling), 1, _FUZZY_CUTOFF)
-        if close and by_spelling[close[0]] not in result:
-            result.append(by_spelling[close[0]])
+        topic = close_topic(guideline_id, section.lower())
+        if topic is not None and topic not in result:
+            result.append(topic)
     return result
 
 
@@ -227,17 +214,11 @@ def _topics_by_page(pages: Sequence[PageRange], topics: Sequence[Topic]) -> list
     return result
 
 
-def _section_number(text: str) -> str | None:
-    found = _SECTION_NUMBER.match(text.strip())
-    return found.group(1) if found else None
-
-
-def _numbered_topics(sections: Sequence[str], topics: Sequence[Topic]) -> list[Topic] | None:
+def _numbered_topics(sections: Sequence[str], by_number: dict[str, Topic]) -> list[Topic] | None:
     """Topics for numbered sections ("3.3.3 Initiation"), matched by their number only: a
     section number names one topic exactly, so a close spelling never stands in for it.
     ``None`` when the sections or the entry's topics are not numbered."""
-    numbers = [number for section in sections if (number := _section_number(section))]
-    by_number = {number: t for t in topics if (number := _section_number(t.name))}
+    numbers = [number for section in sections if (number := section_number(section))]
     if not numbers or not by_number:
         return None
     return [by_number[number] for number in numbers if number in by_number]
@@ -245,13 +226,14 @@ def _numbered_topics(sections: Sequence[str], topics: Sequence[Topic]) -> list[T
 
 def _match(hit: Hit, segment: str, sections: list[str], pages: list[PageRange]) -> CatalogMatch:
     entry = hit.entry
-    numbered = _numbered_topics(sections, entry.topics)
+    index = topic_index(entry.guideline_id)
+    numbered = _numbered_topics(sections, index.by_number)
     if numbered is not None:
         topics = numbered
     else:
-        topics = _topics_in(segment, entry.topics)
+        topics = _topics_in(segment, index)
         if sections:
-            topics += [t for t in _close_topics(sections, entry.topics) if t not in topics]
+            topics += [t for t in _close_topics(sections, entry.guideline_id) if t not in topics]
         if not topics and pages:
             topics = _topics_by_page(pages, entry.topics)
     topic_pages = next((t.pages[0] for t in topics if t.pages), None)
