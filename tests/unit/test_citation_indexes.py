@@ -13,7 +13,7 @@ import pytest
 
 from workers.enrichment.catalog import GuidelineEntry, Topic, load_catalog
 from workers.enrichment.catalog_index import Hit, PatternIndex, pattern_index
-from workers.enrichment.literals import LiteralScanner, factor, trie_pattern
+from workers.enrichment.literals import LiteralScanner, factor
 from workers.enrichment.service_rules import TOPICAL_FORM
 from workers.enrichment.text import clean
 from workers.enrichment.topic_index import Span, TopicIndex, close_topic, topic_index
@@ -57,16 +57,6 @@ def test_factor_is_the_literal_every_match_needs(regex: str, literals: set[str] 
     assert factor(regex) == (None if literals is None else frozenset(literals))
 
 
-def test_trie_pattern_matches_the_longest_word_at_a_position() -> None:
-    regex = re.compile(trie_pattern(["pain", "pain management", "pa", "odg"]))
-    assert [m.group() for m in regex.finditer("pain management, pain, pa, odg")] == [
-        "pain management",
-        "pain",
-        "pa",
-        "odg",
-    ]
-
-
 def test_scanner_finds_overlapping_and_prefix_literals_in_any_case() -> None:
     scanner = LiteralScanner(["chronic pain", "pain", "chronic", "odg", "guidelines"])
     assert scanner.scan("CHRONIC PAIN, ODG") == frozenset(
@@ -75,7 +65,7 @@ def test_scanner_finds_overlapping_and_prefix_literals_in_any_case() -> None:
     assert scanner.scan("nothing here") == frozenset()
 
 
-def test_scanner_gives_up_on_a_case_fold_lower_does_not_reproduce() -> None:
+def test_scanner_gives_up_on_text_that_is_not_ascii() -> None:
     # re matches the long s (U+017F) for "s" without case; str.lower() keeps it.
     assert LiteralScanner(["guidelines"]).scan("guideline\u017f") is None
 

@@ -1,8 +1,9 @@
 """The catalog's patterns, indexed by the literals their regexes need.
 
-A citation is scanned once for every literal (:class:`workers.enrichment.literals.
-LiteralScanner`); only the patterns whose regex can match are searched, each distinct regex at
-most once. The result is the one a search of every pattern of every entry gives.
+The literals of every pattern are looked up in a citation once
+(:class:`workers.enrichment.literals.LiteralScanner`); only the patterns whose regex can match
+are searched, each distinct regex at most once. The result is what a search of every pattern
+of every entry gives.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """A literal prefilter for many case-insensitive regexes searched in the same short text.
 
-Each regex is reduced to its *factor*: a set of literal strings one of which occurs in every
+Each regex is reduced to its *factor*: a set of ASCII literals one of which occurs in every
 match (``\\bchronic pain (?:medical )?treatment\\b`` -> ``{"chronic pain "}``; an alternation
-gives the union of its branches' factors). One scan of the text for all factors tells which
-regexes can match at all; only those need searching. A regex without a factor (it can match
-without fixed text) is always searched, so the prefilter never changes a result.
+gives the union of its branches' factors). Looking the literals up in the lowered text tells
+which regexes can match at all; only those need searching. A regex without a factor (it can
+match without fixed text) is always searched, so the prefilter never changes a result.
 """
 
 from __future__ import annotations
@@ -66,48 +66,16 @@ def factor(regex: str) -> Factor | None:
         return None
 
 
-def trie_pattern(words: Iterable[str]) -> str:
-    """One regex alternation of ``words`` with shared prefixes factored out; at each position
-    it matches the longest word."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" not in node:
-            return body
-        return f"{body}?" if len(branches) > 1 or len(body) == 1 else f"(?:{body})?"
-
-    return emit(root)
-
-
 class LiteralScanner:
-    """Which of a fixed set of lower-case literals occur in a text, in one regex pass."""
+    """Which of a fixed set of lower-case ASCII literals occur in a text."""
 
     def __init__(self, literals: Iterable[str]) -> None:
-        words = sorted({w for w in literals if w})
-        known = set(words)
-        # The longest literal found at a position stands for every literal that prefixes it.
-        self._prefixes = {
-            w: frozenset(w[:end] for end in range(1, len(w) + 1) if w[:end] in known) for w in words
-        }
-        pattern = trie_pattern(words) if words else r"(?!)"
-        self._regex = re.compile(f"(?=({pattern}))", re.IGNORECASE)
+        self._literals = tuple(sorted({w for w in literals if w}))
 
     def scan(self, text: str) -> frozenset[str] | None:
-        """The literals in ``text``; ``None`` when a case-insensitive match does not lower-case
-        back to a literal (then the caller must search every regex)."""
-        found: set[str] = set()
-        for match in self._regex.finditer(text):
-            prefixes = self._prefixes.get(match.group(1).lower())
-            if prefixes is None:
-                return None
-            found |= prefixes
-        return frozenset(found)
+        """The literals in ``text``, in any case; ``None`` for a text that is not ASCII, where
+        case-insensitive matching is more than lower-casing (then every regex is searched)."""
+        if not text.isascii():
+            return None
+        lowered = text.lower()
+        return frozenset(w for w in self._literals if w in lowered)
