@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from workers.enrichment import categorise, parse_service
 from workers.enrichment.drugs import find_drug, load_drugs
+from workers.enrichment.service_rules import ServiceRule, load_rules, match_rule
+from workers.extraction import extract
 
 
 def _fields(treatment: str) -> dict[str, Any]:
@@ -243,3 +246,32 @@ def test_visits_in_a_schedule_are_a_rate_not_a_total(treatment: str, visits: int
 )
 def test_category_decision_order(treatment: str, category: str, subcategory: str) -> None:
     assert categorise(treatment, parse_service(treatment)) == (category, subcategory)
+
+
+def _first_rule_searched(text: str) -> ServiceRule | None:
+    """The reference for :func:`match_rule`: every rule searched in order."""
+    return next((rule for rule in load_rules().rules if rule.pattern.search(text)), None)
+
+
+@pytest.mark.parametrize(
+    "treatment",
+    ["Referral to physical therapy", "Physical therapy \u00d7 8", "TENS unit", "Norco #60", ""],
+)
+def test_rule_prefilter_keeps_the_first_matching_rule(treatment: str) -> None:
+    assert match_rule(treatment) == _first_rule_searched(treatment)
+
+
+@pytest.mark.corpus
+def test_rule_prefilter_keeps_the_first_matching_rule_on_every_corpus_item(
+    corpus_dir: Path,
+) -> None:
+    treatments = {
+        text
+        for pdf in sorted((corpus_dir / "pdf").glob("*.pdf"))
+        for item in extract(pdf.read_bytes()).items
+        for text in (item.treatment, *(p.remaining for p in [item.partial_certification] if p))
+    }
+    assert len(treatments) > 100
+    matched = [t for t in treatments if match_rule(t) is not None]
+    assert len(matched) > len(treatments) // 2  # not vacuous
+    assert [t for t in treatments if match_rule(t) != _first_rule_searched(t)] == []

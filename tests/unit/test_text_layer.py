@@ -96,6 +96,19 @@ class TestPageFurniture:
     def test_page_of_lines_are_dropped_anywhere(self) -> None:
         assert strip_page_furniture(["Page 1 of 1\nbody\n  page 1 of 1 \nmore"]) == ["body\nmore"]
 
+    @pytest.mark.parametrize(
+        ("line", "kept"),
+        [
+            ("PAGE 2 OF 3 body", "body"),
+            ("body PG. 2/3", "body"),
+            ("body pG: 2 of 3", "body"),
+            ("body Pages 2 of 3", "body Pages 2 of 3"),
+            ("body 2 of 3", "body 2 of 3"),
+        ],
+    )
+    def test_page_of_is_cut_in_any_case_and_spelling(self, line: str, kept: str) -> None:
+        assert strip_page_furniture([line]) == [kept]
+
     def test_repeated_rationale_lines_are_kept(self) -> None:
         pages = [
             "heading\nAs such, the request is not medically necessary.",

@@ -73,18 +73,11 @@ class Pattern(_Model):
     def _compiles(self) -> Pattern:
         for rx in (self.regex, self.requires, self.excludes):
             if rx is not None:
-                try:
-                    re.compile(rx)
+                try:  # as matching compiles it, so the re module's cache serves the index
+                    re.compile(rx, re.IGNORECASE)
                 except re.error as error:
                     raise ValueError(f"invalid regex {rx!r}: {error}") from error
         return self
-
-    @cached_property
-    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str] | None, re.Pattern[str] | None]:
-        def comp(rx: str | None) -> re.Pattern[str] | None:
-            return None if rx is None else re.compile(rx, re.IGNORECASE)
-
-        return re.compile(self.regex, re.IGNORECASE), comp(self.requires), comp(self.excludes)
 
 
 class Topic(_Model):

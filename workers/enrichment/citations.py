@@ -16,17 +16,22 @@ Matches are ordered by score, then by where they are mentioned.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from schemas.enrichment import CatalogMatch, EnrichedCitation, PageRange
 from schemas.letter import Citation
-from workers.enrichment.catalog import GuidelineEntry, Topic, load_catalog
-from workers.enrichment.service_rules import TOPICAL_FORM
+from workers.enrichment.catalog import Topic, load_catalog
+from workers.enrichment.catalog_index import Hit, pattern_index
 from workers.enrichment.text import clean
+from workers.enrichment.topic_index import (
+    Span,
+    TopicIndex,
+    close_topic,
+    section_number,
+    topic_index,
+)
 
 _PAGES = re.compile(
     r"(?:\bpages?\s*\(\s*s\s*\)|\bpages?|\bpgs?|\bpp?)\.?\s*:?\s*"
@@ -38,17 +43,7 @@ _LIST_SEP = re.compile(r"\s*(?:,|&|\band\b)\s*", re.IGNORECASE)
 _SECTIONS = re.compile(r"\bsections?\s*(?:\(\s*s\s*\))?\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s")
 _NUMBERED_SPLIT = re.compile(r",\s+(?=\d+(?:\.\d+)*\.?\s)")
-_CHAPTER_TITLE_SEP = re.compile(r"[,;]\s*")
-_SECTION_NUMBER = re.compile(r"(\d+(?:\.\d+)*)\.?(?=\s|$)")
-_FUZZY_CUTOFF = 0.85
 _MIN_PAGE_OVERLAP = 0.25
-
-
-@dataclass(frozen=True, slots=True)
-class _Hit:
-    entry: GuidelineEntry
-    score: float
-    start: int
 
 
 def parse_pages(text: str) -> list[PageRange]:
@@ -132,44 +127,12 @@ def _next_separator(text: str, position: int) -> int:
     return len(text)
 
 
-def _candidates(text: str) -> list[_Hit]:
-    """Every catalog entry some pattern of which matches ``text``, with its best pattern.
-
-    Many entries share a regex (a family's name as a ``requires`` context, a chapter-less
-    fallback), so each distinct regex is searched once per citation."""
-    searched: dict[re.Pattern[str], int | None] = {}
-
-    def start(regex: re.Pattern[str]) -> int | None:
-        if regex not in searched:
-            found = regex.search(text)
-            searched[regex] = None if found is None else found.start()
-        return searched[regex]
-
-    hits: list[_Hit] = []
-    for entry in load_catalog().entries:
-        best: _Hit | None = None
-        for pattern in entry.patterns:
-            regex, requires, excludes = pattern.compiled
-            if requires is not None and start(requires) is None:
-                continue
-            if excludes is not None and start(excludes) is not None:
-                continue
-            position = start(regex)
-            if position is None:
-                continue
-            if best is None or (pattern.score, -position) > (best.score, -best.start):
-                best = _Hit(entry, pattern.score, position)
-        if best is not None:
-            hits.append(best)
-    return hits
-
-
-def _refine_by_page(hits: list[_Hit], pages: list[PageRange]) -> list[_Hit]:
+def _refine_by_page(hits: list[Hit], pages: list[PageRange]) -> list[Hit]:
     """Replace a chapter-less fallback hit by the chapter whose page span holds the cited page."""
     if not pages:
         return hits
     page = pages[0].start
-    refined: list[_Hit] = []
+    refined: list[Hit] = []
     for hit in hits:
         chapter = None
         if hit.entry.suppressed_by and hit.entry.pages is not None:
@@ -187,11 +150,11 @@ def _refine_by_page(hits: list[_Hit], pages: list[PageRange]) -> list[_Hit]:
         if chapter is None:
             refined.append(hit)
         elif all(h.entry is not chapter for h in hits):
-            refined.append(_Hit(chapter, min(1.0, hit.score + 0.05), hit.start))
+            refined.append(Hit(chapter, min(1.0, hit.score + 0.05), hit.start))
     return refined
 
 
-def _suppress_fallbacks(hits: list[_Hit]) -> list[_Hit]:
+def _suppress_fallbacks(hits: list[Hit]) -> list[Hit]:
     """Drop each fallback entry that another matched entry of its ``suppressed_by`` families
     stands in for (a generic ACOEM match drops the generic "practice guidelines" one)."""
     return [
@@ -204,26 +167,11 @@ def _suppress_fallbacks(hits: list[_Hit]) -> list[_Hit]:
     ]
 
 
-@cache
-def _spelling_regex(spelling: str) -> re.Pattern[str]:
-    body = r"\s+".join(re.escape(word) for word in spelling.split())
-    return re.compile(rf"(?<![\w.]){body}(?![\w])", re.IGNORECASE)
-
-
-def _topics_in(segment: str, topics: Sequence[Topic]) -> list[Topic]:
-    """Topics named in ``segment``: longest spelling wins, no overlaps, in text order. A topic
-    about a topical form of a drug ("Voltaren Gel (diclofenac)") is named only where the
-    segment speaks of a topical form: an oral drug never matches its gel."""
-    found: list[tuple[int, int, Topic]] = []
-    topical_segment = TOPICAL_FORM.search(segment) is not None
-    for topic in topics:
-        if TOPICAL_FORM.search(topic.name) and not topical_segment:
-            continue
-        for spelling in topic.spellings:
-            for match in _spelling_regex(spelling).finditer(segment):
-                found.append((match.start(), match.end(), topic))
+def _topics_in(segment: str, index: TopicIndex) -> list[Topic]:
+    """Topics named in ``segment``: longest spelling wins, no overlaps, in text order."""
+    found = index.spans(segment)
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
-    taken: list[tuple[int, int, Topic]] = []
+    taken: list[Span] = []
     for start, end, topic in found:
         if all(end <= s or start >= e for s, e, _ in taken):
             taken.append((start, end, topic))
@@ -234,14 +182,14 @@ def _topics_in(segment: str, topics: Sequence[Topic]) -> list[Topic]:
     return ordered
 
 
-def _close_topics(sections: Sequence[str], topics: Sequence[Topic]) -> list[Topic]:
-    """Topics whose spelling is close to a cited section (typos such as "Inital Care")."""
-    by_spelling = {s: t for t in topics for s in t.spellings}
+def _close_topics(sections: Sequence[str], guideline_id: str) -> list[Topic]:
+    """Topics whose spelling is, or is close to, a cited section (typos such as "Inital
+    Care")."""
     result: list[Topic] = []
     for section in sections:
-        close = difflib.get_close_matches(section.lower(), list(by_spelling), 1, _FUZZY_CUTOFF)
-        if close and by_spelling[close[0]] not in result:
-            result.append(by_spelling[close[0]])
+        topic = close_topic(guideline_id, section.lower())
+        if topic is not None and topic not in result:
+            result.append(topic)
     return result
 
 
@@ -266,31 +214,26 @@ def _topics_by_page(pages: Sequence[PageRange], topics: Sequence[Topic]) -> list
     return result
 
 
-def _section_number(text: str) -> str | None:
-    found = _SECTION_NUMBER.match(text.strip())
-    return found.group(1) if found else None
-
-
-def _numbered_topics(sections: Sequence[str], topics: Sequence[Topic]) -> list[Topic] | None:
+def _numbered_topics(sections: Sequence[str], by_number: dict[str, Topic]) -> list[Topic] | None:
     """Topics for numbered sections ("3.3.3 Initiation"), matched by their number only: a
     section number names one topic exactly, so a close spelling never stands in for it.
     ``None`` when the sections or the entry's topics are not numbered."""
-    numbers = [number for section in sections if (number := _section_number(section))]
-    by_number = {number: t for t in topics if (number := _section_number(t.name))}
+    numbers = [number for section in sections if (number := section_number(section))]
     if not numbers or not by_number:
         return None
     return [by_number[number] for number in numbers if number in by_number]
 
 
-def _match(hit: _Hit, segment: str, sections: list[str], pages: list[PageRange]) -> CatalogMatch:
+def _match(hit: Hit, segment: str, sections: list[str], pages: list[PageRange]) -> CatalogMatch:
     entry = hit.entry
-    numbered = _numbered_topics(sections, entry.topics)
+    index = topic_index(entry.guideline_id)
+    numbered = _numbered_topics(sections, index.by_number)
     if numbered is not None:
         topics = numbered
     else:
-        topics = _topics_in(segment, entry.topics)
+        topics = _topics_in(segment, index)
         if sections:
-            topics += [t for t in _close_topics(sections, entry.topics) if t not in topics]
+            topics += [t for t in _close_topics(sections, entry.guideline_id) if t not in topics]
         if not topics and pages:
             topics = _topics_by_page(pages, entry.topics)
     topic_pages = next((t.pages[0] for t in topics if t.pages), None)
@@ -316,7 +259,7 @@ def normalise_citation(raw: str) -> EnrichedCitation:
     text = clean(raw)
     pages = parse_pages(text)
     sections = parse_sections(text)
-    hits = _suppress_fallbacks(_refine_by_page(_candidates(text), pages))
+    hits = _suppress_fallbacks(_refine_by_page(pattern_index().hits(text), pages))
     starts = sorted({h.start for h in hits})
     matches: list[tuple[float, int, CatalogMatch]] = []
     for hit in hits:

@@ -16,6 +16,7 @@ from functools import cache, cached_property
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.enrichment import Category
+from workers.enrichment.literals import Factor, LiteralScanner, factor
 from workers.enrichment.package_data import load_table
 
 TOPICAL_FORM = re.compile(
@@ -57,5 +58,24 @@ def load_rules() -> ServiceRules:
     return load_table("service_rules.json", ServiceRules)
 
 
+@cache
+def _rule_literals() -> tuple[LiteralScanner, tuple[Factor | None, ...]]:
+    """The literals each rule's regex needs, so rules that cannot match are never searched
+    (nor compiled)."""
+    factors = tuple(factor("|".join(rule.terms)) for rule in load_rules().rules)
+    return LiteralScanner(w for f in factors for w in f or ()), factors
+
+
 def match_rule(text: str) -> ServiceRule | None:
-    return next((rule for rule in load_rules().rules if rule.pattern.search(text)), None)
+    """The first rule whose terms match ``text``."""
+    scanner, factors = _rule_literals()
+    found = scanner.scan(text)
+    return next(
+        (
+            rule
+            for rule, needed in zip(load_rules().rules, factors, strict=True)
+            if (found is None or needed is None or not needed.isdisjoint(found))
+            and rule.pattern.search(text)
+        ),
+        None,
+    )

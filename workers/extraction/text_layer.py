@@ -142,7 +142,9 @@ def strip_page_furniture(pages: Sequence[str]) -> list[str]:
 def _without_page_of(page: str) -> list[str]:
     kept: list[str] = []
     for line in page.split("\n"):
-        without = _PAGE_OF_AT_LINE_EDGE.sub("", line)
+        lowered = line.lower()  # "Page 2 of 3" holds "page" or "pg": no search without them
+        has_page = "page" in lowered or "pg" in lowered
+        without = _PAGE_OF_AT_LINE_EDGE.sub("", line) if has_page else line
         if without.strip() or not line.strip():
             kept.append(without)
     return kept
