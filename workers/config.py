@@ -54,9 +54,14 @@ class Settings(BaseSettings):
     # takes its partitions back at once.
     instance_id: str | None = None
     max_poll_records: int = Field(default=16, ge=1)
-    # The ocr stage takes this many letters per poll instead: a page takes seconds to read, and
-    # a batch must be done well within max_poll_interval_ms (20 pages x ~4 s < 300 s).
+    # Exactly-once: the broker aborts a transaction left open longer (at most the broker's
+    # transaction.max.timeout.ms, 15 min by default).
+    transaction_timeout_ms: int = Field(default=60_000, ge=1_000)
+    # The ocr stage takes this many letters per poll and keeps a transaction open this long: a
+    # page takes seconds to read, and a letter must be done well within max_poll_interval_ms
+    # (20 pages x ~4 s < 300 s) and the transaction timeout.
     ocr_max_poll_records: int = Field(default=1, ge=1)
+    ocr_transaction_timeout_ms: int = Field(default=600_000, ge=1_000)
     max_poll_interval_ms: int = Field(default=300_000, ge=10_000)
     retry_max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=0.5, gt=0)
@@ -110,6 +115,18 @@ class Settings(BaseSettings):
     http_port: int | None = Field(default=None, ge=0, le=65535)
     http_enabled: bool = True
     log_level: str = "INFO"
+
+    def for_stage(self, stage: Role) -> Settings:
+        """These settings as ``stage`` runs with them: the ocr stage polls and commits by its
+        own limits."""
+        if stage != "ocr":
+            return self
+        return self.model_copy(
+            update={
+                "max_poll_records": self.ocr_max_poll_records,
+                "transaction_timeout_ms": self.ocr_transaction_timeout_ms,
+            }
+        )
 
     def stage_http_port(self, stage: Role) -> int:
         """The health and metrics port of ``stage``: ``http_port`` when set, else its own."""

@@ -24,6 +24,7 @@ from benchmarks.bad_inputs import (
 )
 from benchmarks.services import S3Endpoint, Services
 from schemas.events import LetterReceived, from_kafka
+from workers.config import STAGES
 from workers.runtime.dead_letter import DLQ_SOURCE_TOPIC
 from workers.stages import source_topic
 
@@ -69,4 +70,4 @@ def test_a_good_letter_after_the_bad_ones_becomes_a_determination(run: BadInputR
     outcome, _, _ = run.run(GOOD_AFTERWARDS)
 
     assert outcome is not None and GOOD_AFTERWARDS.accepts(outcome), outcome
-    assert len(run.pool.alive()) == 4
+    assert len(run.pool.alive()) == len(STAGES)

@@ -82,9 +82,7 @@ def run_stage(
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = stable_settings(Settings())
-    if args.stage == "ocr":
-        settings = settings.model_copy(update={"max_poll_records": settings.ocr_max_poll_records})
+    settings = stable_settings(Settings()).for_stage(args.stage)
     configure_logging(settings.log_level)
     # Imported here so that the other verbs do not load every stage and its dependencies.
     from workers.stages import build_handler

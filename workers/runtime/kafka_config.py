@@ -6,10 +6,6 @@ from typing import Any
 
 from workers.config import Settings
 
-TRANSACTION_TIMEOUT_MS = 60_000
-"""How long the broker lets a transaction stay open before aborting it; the stage runner keeps
-its exactly-once batches well within it."""
-
 
 def client_config(settings: Settings) -> dict[str, Any]:
     """Connection options shared by consumers, producers and the admin client.
@@ -64,5 +60,5 @@ def producer_config(settings: Settings, transactional_id: str | None) -> dict[st
     }
     if transactional_id is not None:
         config["transactional_id"] = transactional_id
-        config["transaction_timeout_ms"] = TRANSACTION_TIMEOUT_MS
+        config["transaction_timeout_ms"] = settings.transaction_timeout_ms
     return config

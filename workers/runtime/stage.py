@@ -26,7 +26,6 @@ from workers.observability.metrics import RuntimeMetrics
 from workers.observability.tracing import child_context, propagate_trace
 from workers.runtime.dead_letter import FailurePolicy
 from workers.runtime.errors import DeliveryError, Failure, classify
-from workers.runtime.kafka_config import TRANSACTION_TIMEOUT_MS
 from workers.runtime.messages import Handler, Message, TopicPartition
 from workers.runtime.transport import Consumer, Offsets, Producer, Transport
 
@@ -464,7 +463,7 @@ class StageRunner:
         in exactly-once mode, the broker does not abort the batch's transaction as timed out."""
         limit_ms = self._settings.max_poll_interval_ms
         if self._exactly_once:
-            limit_ms = min(limit_ms, TRANSACTION_TIMEOUT_MS)
+            limit_ms = min(limit_ms, self._settings.transaction_timeout_ms)
         return limit_ms / 1000 * POLL_BUDGET_SHARE
 
     def _lag(self) -> dict[TopicPartition, int]:
