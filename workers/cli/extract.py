@@ -26,6 +26,7 @@ from workers.config import Settings
 from workers.determination import determine
 from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
 from workers.extraction.text_layer import PDF_MAGIC
+from workers.observability.progress import Progress, shows_progress
 
 # Turns a letter file, its bytes and its extraction record into the JSON data printed for it.
 Render = Callable[[Path, bytes, LetterRecord], dict[str, Any]]
@@ -131,24 +132,23 @@ def run(
     style = style or ("json" if len(files) == 1 else "jsonl")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    progress = len(files) > 1 and stderr.isatty()
+    progress = Progress(len(files), stderr, enabled=len(files) > 1 and shows_progress(stderr))
     tally = _Tally()
     started = time.perf_counter()
-    for number, path in enumerate(files, start=1):
-        if progress:
-            print(f"\r\033[K[{number}/{len(files)}] {path.name}", end="", file=stderr, flush=True)
-        rendered = _process(path, max_pages, render, stderr, clear_line=progress)
+    for path in files:
+        rendered = _process(path, max_pages, render, stderr, clear_line=progress.enabled)
         if rendered is None:
             tally.failures += 1
+            progress.advance(1, 0)
             continue
         record, data = rendered
         tally.add(record)
+        progress.advance(1, record.pages)
         if out is not None:
             (out / f"{path.stem}.json").write_text(json.dumps(data, indent=2) + "\n")
         if to_stdout:
             print(_dump(data, style), file=stdout, flush=True)
-    if progress:
-        print("\r\033[K", end="", file=stderr)
+    progress.close()
     if len(files) > 1:
         print(
             f"{tally.letters} letters, {tally.items} items ({tally.upheld} upheld, "

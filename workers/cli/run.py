@@ -117,7 +117,7 @@ def handle(args: argparse.Namespace) -> int:
                 with _stop_on_signals() as stop:
                     run.watch(args.interval, stop)
             else:
-                run.pass_once()
+                run.pass_once(progress_to=sys.stderr)
         finally:
             run.close()
     run.summary.seconds = time.monotonic() - started

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Collection
+from typing import TextIO
 
 import structlog
 
@@ -13,6 +15,7 @@ from workers.embedded.scan import DroppedFile, FolderScanner
 from workers.embedded.sink import OutputSink
 from workers.embedded.state import Outcome, ProcessedFiles
 from workers.embedded.summary import RunSummary
+from workers.observability.progress import Progress
 from workers.stages.notifications import ObjectFilter
 from workers.storage import LocalFolderStore
 
@@ -20,6 +23,8 @@ log = structlog.get_logger(__name__)
 
 BATCH_SIZE = 50
 """Files published to one in-memory bus at a time; their state is saved after each batch."""
+PROGRESS_BATCH_SIZE = 10
+"""The batch size while progress is shown, so the line moves often (scans take seconds)."""
 WATCH_QUIET_SECONDS = 1.0
 """With ``watch``, a file must be this old: a copy in progress is not read half-written."""
 
@@ -48,14 +53,18 @@ class FolderRun:
         self.summary = RunSummary()
         self._first_pass = True
 
-    def pass_once(self, min_age_s: float = 0.0) -> int:
+    def pass_once(self, min_age_s: float = 0.0, progress_to: TextIO | None = None) -> int:
         """Process what is pending now (files at least ``min_age_s`` old); returns how many
-        files were picked up."""
+        files were picked up. Progress goes to ``progress_to`` when it is a terminal."""
         files, skipped = self._scanner.scan(self._state, min_age_s)
         if self._first_pass:
             self.summary.skipped, self._first_pass = skipped, False
-        for start in range(0, len(files), self._batch_size):
-            self._process(files[start : start + self._batch_size])
+        progress = Progress(len(files), progress_to or io.StringIO())
+        size = min(self._batch_size, PROGRESS_BATCH_SIZE) if progress.enabled else self._batch_size
+        for start in range(0, len(files), size):
+            batch = files[start : start + size]
+            progress.advance(len(batch), self._process(batch))
+        progress.close()
         return len(files)
 
     def watch(self, interval_s: float, stop: threading.Event) -> None:
@@ -66,8 +75,9 @@ class FolderRun:
                 log.info("pass_done", determinations=self.summary.determinations)
             stop.wait(interval_s)
 
-    def _process(self, files: list[DroppedFile]) -> None:
-        """One batch on a fresh pipeline, so the in-memory bus never outgrows a batch."""
+    def _process(self, files: list[DroppedFile]) -> int:
+        """One batch on a fresh pipeline, so the in-memory bus never outgrows a batch; returns
+        the pages of its determined letters."""
         pipeline = EmbeddedPipeline(self._store, self._settings)
         try:
             settled = pipeline.process(files)
@@ -89,6 +99,7 @@ class FolderRun:
             if file.letter_id not in unsettled
         )
         self.summary.letters += len(files) - len(unsettled)
+        return sum(event.data.source.pages or 0 for event in settled.determinations)
 
     def close(self) -> None:
         self._sink.close()
