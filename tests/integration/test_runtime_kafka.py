@@ -250,6 +250,7 @@ def test_topics_create_makes_every_topic_once(
     names = {
         "IMR_TOPIC_S3_EVENTS": f"{prefix}.s3-events",
         "IMR_TOPIC_LETTERS_RECEIVED": f"{prefix}.received",
+        "IMR_TOPIC_LETTERS_OCR": f"{prefix}.ocr",
         "IMR_TOPIC_LETTERS_PARSED": f"{prefix}.parsed",
         "IMR_TOPIC_LETTERS_VALIDATED": f"{prefix}.validated",
         "IMR_TOPIC_DETERMINATIONS": f"{prefix}.determinations",
