@@ -33,7 +33,7 @@ from imr_stack.kafka_broker import KafkaBroker  # noqa: E402
 from imr_stack.s3_server import VersityGateway  # noqa: E402
 from imr_stack.settings import StackSettings  # noqa: E402
 
-__all__ = ["PrivateStack", "S3Endpoint", "Services", "shared_services"]
+__all__ = ["PrivateStack", "S3Endpoint", "Services", "service_pids", "shared_services"]
 
 
 def _from_imr_env(env: Mapping[str, str]) -> Services | None:
@@ -58,6 +58,19 @@ def shared_services() -> Services:
     if subprocess.run([str(STACK_SCRIPT), "up"], env=env, check=False).returncode != 0:
         sys.exit(f"'{STACK_SCRIPT} up' failed; see its output above")
     return StackSettings.from_env().services()
+
+
+def service_pids() -> dict[str, int]:
+    """Process ids of the local stack's broker and S3 server when they run (for CPU
+    accounting); empty when the services come from elsewhere."""
+    if _from_imr_env(os.environ) is None and Services.from_env(os.environ) is not None:
+        return {}
+    settings = StackSettings.from_env()
+    running = {
+        "kafka": KafkaBroker(settings).process.pid(),
+        "s3": VersityGateway(settings).process.pid(),
+    }
+    return {name: pid for name, pid in running.items() if pid is not None}
 
 
 class PrivateStack:
