@@ -17,6 +17,7 @@ from workers.config import Settings
 from workers.extraction import ExtractionError, read_scanned_pages
 from workers.ocr import OcrEngine, OcrPage, OcrWord
 from workers.runtime import Handler, Message, Output, PermanentError
+from workers.stages.announced import read_announced
 from workers.stages.codec import decode, emit
 from workers.storage import ObjectStore
 
@@ -35,13 +36,7 @@ def make_ocr_handler(settings: Settings, store: ObjectStore, engine: OcrEngine |
         if engine is None:
             raise PermanentError("no_text_layer")
         source = received.source
-        stored = store.get(
-            source.bucket,
-            source.key,
-            version_id=source.version_id,
-            etag=source.etag,
-            max_bytes=settings.max_object_bytes,
-        )
+        stored = read_announced(store, source, settings)
         try:
             read = read_scanned_pages(
                 stored.data,

@@ -9,6 +9,7 @@ from schemas.events import LetterParsed, LetterParsedData, LetterReceived, stage
 from workers.config import Settings
 from workers.extraction import EXTRACTOR_VERSION, ExtractionError, OcrNeeded, ReadElsewhere, extract
 from workers.runtime import Handler, Message, Output, PermanentError
+from workers.stages.announced import read_announced
 from workers.stages.codec import decode, emit
 from workers.stages.ocr import ocr_pages_of
 from workers.storage import ObjectStore
@@ -33,13 +34,7 @@ def make_parse_handler(settings: Settings, store: ObjectStore) -> Handler:
         event = decode(message, LetterReceived)
         received = event.data
         source = received.source
-        stored = store.get(
-            source.bucket,
-            source.key,
-            version_id=source.version_id,
-            etag=source.etag,
-            max_bytes=settings.max_object_bytes,
-        )
+        stored = read_announced(store, source, settings)
         content_type = source.content_type or stored.content_type
         elsewhere = ReadElsewhere(ocr_pages_of(received.ocr) if received.ocr is not None else None)
         try:
