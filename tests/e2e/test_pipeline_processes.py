@@ -17,6 +17,7 @@ afterwards finds nothing to announce; SIGTERM stops every worker cleanly.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -236,7 +237,8 @@ def test_letters_dropped_in_the_bucket_become_one_determination_each(
         log_level="INFO",  # the letter-text check below reads the workers' INFO logs too
     )
     store = prepare(settings)
-    env = worker_env(settings)
+    # IMR_OCR=off reaches the workers too, so the scan's expected outcome matches what they do.
+    env = worker_env(settings) | {k: v for k, v in os.environ.items() if k == "IMR_OCR"}
 
     documents = [*fixture_letters(), scanned_letter(tmp_path)]
     if SHARED_CORPUS.is_dir():

@@ -26,8 +26,10 @@ from schemas.events import (
     SourceObject,
     from_kafka,
 )
+from tests.fixtures.scans import scanned
 from workers.config import Settings, Stage
 from workers.extraction import EXTRACTOR_VERSION, extract
+from workers.ocr import default_engine
 from workers.runtime import KafkaTransport, Message, Output, StageRunner
 from workers.runtime.dead_letter import DLQ_REASON
 from workers.runtime.replay import drain
@@ -274,6 +276,40 @@ def test_parse_reads_announced_versions_and_dead_letters_what_it_cannot(
         announced[2].data.letter_id.encode(): b"not_an_imr_letter",
         announced[3].data.letter_id.encode(): b"object_missing",
     }
+
+
+# -- ocr ------------------------------------------------------------------------------------
+
+
+def test_parse_routes_a_scan_to_ocr_which_hands_it_back_read(pipeline: Pipeline) -> None:
+    engine = default_engine()
+    if engine is None:
+        pytest.skip("no OCR engine installed (tesseract with English data)")
+    settings = pipeline.settings
+    scan = scanned(LETTER_PDF.read_bytes())
+    info = pipeline.store.put(settings.s3_bucket, "in/scan.pdf", scan, "application/pdf")
+    announced = received_event(source_object(info))
+    pipeline.publish(settings.topic_letters_received, announced)
+    received, requested = settings.topic_letters_received, settings.topic_letters_ocr
+    parsed_topic = settings.topic_letters_parsed
+
+    pipeline.run("parse", until=lambda: bool(pipeline.read(requested)))
+    [routed] = events(pipeline.read(requested))
+    assert (routed.id, routed.data) == (announced.id, announced.data)
+
+    pipeline.run("ocr", until=lambda: len(pipeline.read(received)) >= 2)
+    [_, back] = events(pipeline.read(received))
+    assert isinstance(back, LetterReceived) and back.data.ocr is not None
+    assert back.data.source == announced.data.source
+    assert (back.data.ocr.engine, [p.page for p in back.data.ocr.pages]) == (engine.name, [1, 2])
+
+    pipeline.run("parse", until=lambda: bool(pipeline.read(parsed_topic)))
+    [parsed] = events(pipeline.read(parsed_topic))
+    assert isinstance(parsed, LetterParsed)
+    assert parsed.data.record == extract(scan, ocr=engine)
+    assert len(pipeline.read(requested)) == 1
+    assert pipeline.read(settings.dlq_topic("parse")) == []
+    assert pipeline.read(settings.dlq_topic("ocr")) == []
 
 
 # -- validate and enrich ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ import yaml
 
 from workers.cli import build_parser
 from workers.config import STAGES, Settings, Stage
+from workers.extraction.text_layer import DEFAULT_MAX_OCR_PAGES
 from workers.runtime.kafka_config import consumer_config
 from workers.runtime.stage import group_id
 from workers.stages import source_topic
@@ -294,6 +295,16 @@ def test_every_imr_variable_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> Non
         for key, value in data.items():
             monkeypatch.setenv(key, value)
         Settings(_env_file=None)
+
+
+OCR_SECONDS_PER_PAGE = 3.0
+"""Measured on a 2-core machine (docs/letter-layouts.md, Scanned pages)."""
+
+
+def test_an_ocr_pod_is_given_the_time_to_finish_the_scan_in_flight() -> None:
+    pod = _one(_base(), "Deployment", "imr-ocr")["spec"]["template"]["spec"]
+    in_flight = DEFAULT_MAX_OCR_PAGES * OCR_SECONDS_PER_PAGE
+    assert pod["terminationGracePeriodSeconds"] > _default("shutdown_grace_seconds") + in_flight
 
 
 @pytest.mark.parametrize("name", [*STAGES, "reconcile"])

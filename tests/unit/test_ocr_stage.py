@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader, PdfWriter
 
 from schemas.events import LetterParsed, LetterReceived, SourceObject
-from tests.fixtures.scans import scanned
+from schemas.ocr import OcrText
+from tests.fixtures.scans import image_pdf, page_images, scanned
 from tests.unit.test_stage_handlers import BUCKET, decoded, event_message, store
 from workers.config import Settings
 from workers.extraction import extract
 from workers.extraction.text_layer import read_pdf
-from workers.ocr import OcrPage, OcrWord, PageImage
-from workers.runtime import PermanentError
+from workers.ocr import OcrEngineError, OcrPage, OcrWord, PageImage
+from workers.runtime import PermanentError, TransientError
 from workers.stages import received_event
 from workers.stages.ocr import make_ocr_handler, ocr_pages_of, ocr_text
 from workers.stages.parse import make_parse_handler
@@ -115,3 +119,75 @@ def test_page_text_too_large_for_one_record_is_dead_lettered(store: LocalFolderS
     with pytest.raises(PermanentError) as raised:
         make_ocr_handler(small, store, _PageTexts(_page_texts()))(event_message(received))
     assert raised.value.reason == "too_large"
+
+
+def _mixed() -> bytes:
+    """The fixture letter with its second page scanned and its first one as printed."""
+    writer = PdfWriter()
+    writer.add_page(PdfReader(PDF).pages[0])
+    writer.add_page(PdfReader(io.BytesIO(scanned(PDF.read_bytes(), noise=0.0))).pages[1])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_mixed_pdf_has_only_its_scanned_page_read_and_parses_as_inline(
+    store: LocalFolderStore,
+) -> None:
+    mixed = _mixed()
+    received = _received(store, mixed)
+    parse = make_parse_handler(SETTINGS, store)
+    engine = _PageTexts(_page_texts()[1:])
+
+    [routed] = parse(event_message(received))
+    [handed_back] = make_ocr_handler(SETTINGS, store, engine)(event_message(received))
+    [back] = decoded([handed_back])
+    assert isinstance(back, LetterReceived) and back.data.ocr is not None
+    assert (routed.topic, [page.page for page in back.data.ocr.pages]) == (
+        SETTINGS.topic_letters_ocr,
+        [2],
+    )
+    assert engine.calls == 1
+
+    [parsed] = decoded(parse(event_message(back)))
+    assert isinstance(parsed, LetterParsed)
+    assert parsed.data.record == extract(mixed, ocr=_PageTexts(_page_texts()[1:]))
+
+
+def test_a_letter_back_from_ocr_is_never_routed_there_again(store: LocalFolderStore) -> None:
+    blank = page_images(PDF.read_bytes())[0].point(lambda _: 255)
+    received = _received(store, image_pdf([blank]))
+    parse = make_parse_handler(SETTINGS, store)
+    [routed] = parse(event_message(received))
+    assert routed.topic == SETTINGS.topic_letters_ocr
+
+    read_nothing = received.data.model_copy(update={"ocr": OcrText(engine="x", pages=[])})
+    with pytest.raises(PermanentError) as raised:
+        parse(event_message(received.model_copy(update={"data": read_nothing})))
+    assert raised.value.reason == "no_text_layer"
+
+
+class _Failing:
+    """An engine that fails on every page with ``cause`` behind its error."""
+
+    name = "failing"
+
+    def __init__(self, cause: Exception) -> None:
+        self.cause = cause
+
+    def read_page(self, image: PageImage) -> OcrPage:
+        raise OcrEngineError(type(self.cause).__name__) from self.cause
+
+
+def test_an_engine_that_cannot_start_is_retried_and_one_failing_on_a_page_is_not(
+    store: LocalFolderStore,
+) -> None:
+    received = _received(store, scanned(PDF.read_bytes(), noise=0.0))
+    cannot_start = make_ocr_handler(SETTINGS, store, _Failing(BlockingIOError(11, "again")))
+    with pytest.raises(TransientError):
+        cannot_start(event_message(received))
+
+    timed_out = subprocess.TimeoutExpired(["tesseract"], 120.0)
+    with pytest.raises(PermanentError) as raised:
+        make_ocr_handler(SETTINGS, store, _Failing(timed_out))(event_message(received))
+    assert raised.value.reason == "ocr_failed"

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 
 from schemas.events import LetterReceived, OcrPageText, OcrText, stage_source
 from workers.config import Settings
-from workers.extraction import ExtractionError, read_scanned_pages
+from workers.extraction import ExtractionError, OcrFailedError, read_scanned_pages
 from workers.ocr import OcrEngine, OcrPage, OcrWord
-from workers.runtime import Handler, Message, Output, PermanentError
+from workers.runtime import Handler, Message, Output, PermanentError, TransientError
 from workers.stages.announced import read_announced
 from workers.stages.codec import decode, emit
 from workers.storage import ObjectStore
@@ -28,7 +28,9 @@ def make_ocr_handler(settings: Settings, store: ObjectStore, engine: OcrEngine |
     """Reads ``settings.topic_letters_ocr``; writes ``settings.topic_letters_received``.
 
     Without an engine a scan is dead-lettered as ``no_text_layer``, as parse would without one;
-    a letter whose page text would exceed ``settings.max_ocr_event_bytes`` as ``too_large``.
+    a letter whose page text would exceed ``settings.max_ocr_event_bytes`` as ``too_large``. An
+    engine that could not be started is retried; one that fails or times out on a page
+    dead-letters the letter as ``ocr_failed``.
     """
 
     def handle(message: Message) -> Sequence[Output]:
@@ -44,6 +46,10 @@ def make_ocr_handler(settings: Settings, store: ObjectStore, engine: OcrEngine |
                 max_pages=settings.max_pages,
                 max_inflated_bytes=settings.max_inflated_bytes,
             )
+        except OcrFailedError as error:
+            if _engine_could_not_start(error):
+                raise TransientError("ocr_engine_unavailable") from error
+            raise PermanentError(error.reason) from error
         except ExtractionError as error:
             raise PermanentError(error.reason) from error
         data = received.model_copy(update={"ocr": ocr_text(engine.name, read)})
@@ -53,6 +59,17 @@ def make_ocr_handler(settings: Settings, store: ObjectStore, engine: OcrEngine |
         return [output]
 
     return handle
+
+
+def _engine_could_not_start(error: BaseException) -> bool:
+    """Whether an OCR failure came from starting the engine (an ``OSError``: no memory or
+    processes left, worth a retry) rather than from the page (a timeout or an error exit)."""
+    cause = error.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def ocr_text(engine: str, read: Mapping[int, OcrPage]) -> OcrText:
