@@ -8,7 +8,8 @@ from pathlib import Path
 
 from workers.extraction import Document, extract_document
 from workers.extraction.ocr_confidence import OCR_LOW_CONFIDENCE, OCR_PAGES
-from workers.extraction.ocr_pages import read_words, with_ocr_words
+from workers.extraction.ocr_pages import with_ocr_words
+from workers.extraction.ocr_words import read_words
 from workers.extraction.text_layer import normalise_text, read_text
 from workers.extraction.vocabulary import US_STATES, closest, edit_distance
 from workers.ocr import OcrPage, OcrWord
