@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from workers.observability.progress import Progress, shows_progress
+from workers.progress import Progress, shows_progress
 
 
 class _Terminal(io.StringIO):

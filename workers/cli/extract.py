@@ -26,7 +26,7 @@ from workers.config import Settings
 from workers.determination import determine
 from workers.extraction import EXTRACTOR_VERSION, ExtractionError, extract
 from workers.extraction.text_layer import PDF_MAGIC
-from workers.observability.progress import Progress, shows_progress
+from workers.progress import Progress, shows_progress
 
 # Turns a letter file, its bytes and its extraction record into the JSON data printed for it.
 Render = Callable[[Path, bytes, LetterRecord], dict[str, Any]]

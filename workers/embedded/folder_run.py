@@ -15,7 +15,7 @@ from workers.embedded.scan import DroppedFile, FolderScanner
 from workers.embedded.sink import OutputSink
 from workers.embedded.state import Outcome, ProcessedFiles
 from workers.embedded.summary import RunSummary
-from workers.observability.progress import Progress
+from workers.progress import Progress
 from workers.stages.notifications import ObjectFilter
 from workers.storage import LocalFolderStore
 
