@@ -155,8 +155,7 @@ def test_a_mixed_pdf_has_only_its_scanned_page_read_and_parses_as_inline(
 
 
 def test_a_letter_back_from_ocr_is_never_routed_there_again(store: LocalFolderStore) -> None:
-    blank = page_images(PDF.read_bytes())[0].point(lambda _: 255)
-    received = _received(store, image_pdf([blank]))
+    received = _received(store, scanned(PDF.read_bytes(), noise=0.0))
     parse = make_parse_handler(SETTINGS, store)
     [routed] = parse(event_message(received))
     assert routed.topic == SETTINGS.topic_letters_ocr
@@ -164,6 +163,15 @@ def test_a_letter_back_from_ocr_is_never_routed_there_again(store: LocalFolderSt
     read_nothing = received.data.model_copy(update={"ocr": OcrText(engine="x", pages=[])})
     with pytest.raises(PermanentError) as raised:
         parse(event_message(received.model_copy(update={"data": read_nothing})))
+    assert raised.value.reason == "no_text_layer"
+
+
+def test_a_blank_scan_is_dead_lettered_by_parse_without_a_trip_through_ocr(
+    store: LocalFolderStore,
+) -> None:
+    blank = page_images(PDF.read_bytes())[0].point(lambda _: 255)
+    with pytest.raises(PermanentError) as raised:
+        make_parse_handler(SETTINGS, store)(event_message(_received(store, image_pdf([blank]))))
     assert raised.value.reason == "no_text_layer"
 
 
@@ -191,3 +199,22 @@ def test_an_engine_that_cannot_start_is_retried_and_one_failing_on_a_page_is_not
     with pytest.raises(PermanentError) as raised:
         make_ocr_handler(SETTINGS, store, _Failing(timed_out))(event_message(received))
     assert raised.value.reason == "ocr_failed"
+
+
+def test_a_text_letter_with_a_blank_page_is_parsed_without_a_trip_through_ocr(
+    store: LocalFolderStore,
+) -> None:
+    text_pdf = PDF.read_bytes()
+    blank = page_images(text_pdf)[0].point(lambda _: 255)
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(text_pdf)).pages:
+        writer.add_page(page)
+    writer.add_page(PdfReader(io.BytesIO(image_pdf([blank]))).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    [output] = make_parse_handler(SETTINGS, store)(event_message(_received(store, out.getvalue())))
+    assert output.topic == SETTINGS.topic_letters_parsed
+    [parsed] = decoded([output])
+    assert isinstance(parsed, LetterParsed)
+    assert parsed.data.record.case_number == extract(text_pdf).case_number
+    assert parsed.data.record.pages == 3

@@ -46,6 +46,22 @@ def ocr_pages(
     return read
 
 
+def inked_pages(data: bytes, indexes: Sequence[int], lock: threading.Lock) -> list[int]:
+    """The pages at ``indexes`` (0-based) of the PDF ``data`` that print anything."""
+    inked: list[int] = []
+    with lock:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            for index in indexes:
+                page = pdf[index]
+                if has_ink(page):
+                    inked.append(index)
+                page.close()
+        finally:
+            pdf.close()
+    return inked
+
+
 def with_ocr_words(
     doc: Document, read: Mapping[int, OcrPage], normalise: Callable[[str], str]
 ) -> Document:

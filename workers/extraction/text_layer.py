@@ -29,7 +29,7 @@ from workers.extraction.errors import (
     OcrNeeded,
     UnsupportedMediaTypeError,
 )
-from workers.extraction.ocr_pages import ocr_pages, with_ocr_words
+from workers.extraction.ocr_pages import inked_pages, ocr_pages, with_ocr_words
 from workers.extraction.pdf_guard import DEFAULT_MAX_INFLATED_BYTES, check_inflated_size
 from workers.ocr import OcrEngine, OcrPage
 
@@ -245,7 +245,8 @@ def read_pdf(
 
     With an ``ocr`` engine, the pages without a text layer (at most ``max_ocr_pages``) are read
     by OCR and the document records which pages and words came from it; with
-    :class:`ReadElsewhere`, they are taken from it (or :class:`OcrNeeded` is raised).
+    :class:`ReadElsewhere`, they are taken from it (or :class:`OcrNeeded` is raised for those
+    that print anything: blank pages need no OCR).
 
     Raises EncryptedDocumentError, CorruptDocumentError, DocumentTooLargeError, NoTextLayerError.
     """
@@ -256,9 +257,12 @@ def read_pdf(
         return document_from_pages(pages)
     _check_ocr_pages(scanned, max_ocr_pages)
     if isinstance(ocr, ReadElsewhere):
-        if ocr.pages is None:
-            raise OcrNeeded(tuple(scanned))
-        read = {index: page for index, page in ocr.pages.items() if index in scanned}
+        if ocr.pages is not None:
+            read = {index: page for index, page in ocr.pages.items() if index in scanned}
+        elif inked := inked_pages(data, scanned, _PDFIUM_LOCK):
+            raise OcrNeeded(tuple(inked))
+        else:
+            read = {}  # blank pages only: nothing to read, no trip through OCR
     else:
         read = ocr_pages(data, scanned, ocr, _PDFIUM_LOCK)
     texts = [read[index].text if index in read else page for index, page in enumerate(pages)]
